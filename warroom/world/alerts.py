@@ -1,0 +1,62 @@
+"""Alerts as an on-call engineer receives them: user-facing SLO burn and infrastructure
+symptoms, computed from metrics. Alert text names a symptom (an SLO, a saturated resource),
+never a cause; SLO alerts name the user journey, not the service behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .world import World
+
+ERROR_SLO = 0.02
+WINDOW_S = 300.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    severity: str
+    since: float
+    summary: str
+    slo: str | None = None
+
+
+def _firing(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
+    snap = world.snapshot(t)
+    out: list[tuple[str, str, str, str | None]] = []
+    for ep in snap.endpoints:
+        name = next(e.slo for e in world.topology.endpoints if e.path == ep.path)
+        if ep.rps > 0 and ep.error_rps / ep.rps > ERROR_SLO:
+            out.append((f"SLOErrorBudgetBurn:{name}", "page",
+                        f"{name}: {ep.error_rps / ep.rps:.1%} of requests failing "
+                        f"(objective 99.5% success)", name))
+        elif ep.p99_ms > ep.slo_p99_ms:
+            out.append((f"SLOLatency:{name}", "page",
+                        f"{name}: p99 latency {ep.p99_ms:.0f} ms over the "
+                        f"{ep.slo_p99_ms:.0f} ms objective", name))
+    queues = [m for c, m in snap.components.items()
+              if world.topology[c].kind == "queue" and m.extra.get("lag_s", 0) > 300]
+    for m in queues:
+        out.append((f"ConsumerLagHigh:{m.name}", "ticket",
+                    f"consumer lag on a message topic above 5 minutes "
+                    f"({m.extra['lag_s']:.0f} s)", None))
+    synthetic_tls = world.now >= world.at(t).edge.cert_expires_at
+    if synthetic_tls:
+        out.append(("SyntheticProbeFailing", "page",
+                    "external synthetic checks failing for the public site", None))
+    return out
+
+
+def active_alerts(world: World, t: float | None = None) -> list[Alert]:
+    """Alerts firing at ``t``, each with the time it started (checked back 30 minutes)."""
+    t = world.now if t is None else t
+    now = _firing(world, t)
+    alerts = []
+    for name, sev, summary, slo in now:
+        since = t
+        probe = t - 60.0
+        while probe >= t - 1800.0 and any(a[0] == name for a in _firing(world, probe)):
+            since = probe
+            probe -= 60.0
+        alerts.append(Alert(name.split(":")[0], sev, since, summary, slo))
+    return alerts

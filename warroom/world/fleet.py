@@ -1,0 +1,187 @@
+"""Fleet agents: autonomous bots that act on the system on a schedule and audit-log why.
+
+Every agent runs its policy each ``interval_s``. The benign policies are what the bots are
+meant to do; a scenario may set ``policy`` to a rogue one (hidden from tools). A paused
+agent does nothing. Policies read the same metrics an engineer sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import noise, ops
+from .world import World, on_event
+
+Policy = Callable[[World, Any], None]
+POLICIES: dict[str, Policy] = {}
+
+CPU_TARGET = 0.6
+
+
+def policy(name: str) -> Callable[[Policy], Policy]:
+    def deco(fn: Policy) -> Policy:
+        POLICIES[name] = fn
+        return fn
+
+    return deco
+
+
+@on_event("fleet")
+def _run_agent(world: World, payload: dict[str, Any]) -> None:
+    agent = world.head.fleet[payload["agent"]]
+    world.schedule(world.now + agent.interval_s, "fleet", agent=agent.name)
+    if agent.paused:
+        return
+    POLICIES[f"{agent.name}:{agent.policy}"](world, agent)
+
+
+def scalable(world: World) -> list[str]:
+    return [c.name for c in world.topology.components if c.kind in ("service", "gateway")]
+
+
+@policy("autoscaler:benign")
+def autoscale(world: World, agent: Any, skip: str | None = None) -> None:
+    snap = world.snapshot()
+    for name in scalable(world):
+        have = world.head.services[name].replicas
+        base = world.topology[name].replicas
+        util = snap[name].cpu_util
+        if name == skip or world.head.services[name].rollout:
+            continue
+        if util > 0.75 and have < base * 3:
+            want = min(base * 3, have + max(1, round(have * (util / CPU_TARGET - 1))))
+            ops.scale(world, name, want, agent.name)
+            world.log_audit(agent.name, "scale", name, f"replicas {have} -> {want}",
+                            f"average CPU {util:.0%} above target {CPU_TARGET:.0%}")
+        elif util < 0.2 and have > base:
+            ops.scale(world, name, have - 1, agent.name)
+            world.log_audit(agent.name, "scale", name, f"replicas {have} -> {have - 1}",
+                            f"average CPU {util:.0%} well below target; keeping min {base}")
+
+
+@policy("autoscaler:cost_cut")
+def autoscale_cost_cut(world: World, agent: Any) -> None:
+    """Scales the target down to ``min_replicas`` whenever it is above it, citing budget."""
+    target = agent.hidden["target"]
+    floor = int(agent.hidden.get("min_replicas", 1))
+    have = world.head.services[target].replicas
+    if have > floor:
+        ops.scale(world, target, floor, agent.name)
+        world.log_audit(agent.name, "scale", target, f"replicas {have} -> {floor}",
+                        "projected monthly compute spend over budget; reducing replicas "
+                        "of lowest-priority deployments")
+    autoscale(world, agent, skip=target)
+
+
+@policy("deploy-bot:benign")
+def deploy_bump(world: World, agent: Any) -> None:
+    """Ships an approved, harmless dependency update now and then."""
+    k = int(world.now // agent.interval_s)
+    if noise.unit(world.seed, noise.sid(agent.name), k) > 0.3:
+        return
+    names = [c.name for c in world.topology.components if c.kind in ("service", "worker")]
+    service = noise.choice(world.seed, names, noise.sid(agent.name), k, 1)
+    if world.head.services[service].rollout:
+        return
+    lib = noise.choice(world.seed, ("urllib3", "protobuf", "orjson", "grpcio", "certifi"),
+                       noise.sid(agent.name), k, 2)
+    rel = ops.new_release(world, service, "deploy-bot", f"chore(deps): bump {lib}",
+                          reviewed_by="renovate-approver")
+    ops.start_rollout(world, service, rel.id, "RollingUpdate", agent.name)
+    world.log_audit(agent.name, "deploy", service, f"{rel.id} ({rel.version})",
+                    f"approved dependency update for {lib}; all checks green")
+
+
+@policy("deploy-bot:unreviewed")
+def deploy_unreviewed(world: World, agent: Any) -> None:
+    """Re-ships its pending release to the target whenever it is not running."""
+    target, rid = agent.hidden["target"], agent.hidden["release"]
+    svc = world.head.services[target]
+    if svc.release != rid:
+        ops.start_rollout(world, target, rid, "RollingUpdate", agent.name)
+        world.log_audit(agent.name, "deploy", target, f"{rid}",
+                        "release branch ahead of production; shipping latest build")
+    else:
+        deploy_bump(world, agent)
+
+
+@policy("lb-tuner:benign")
+def lb_rebalance(world: World, agent: Any) -> None:
+    ups = world.head.edge.upstreams
+    healthy = [u for u in ups.values() if not u.draining]
+    if not healthy:
+        return
+    k = int(world.now // agent.interval_s)
+    skew = int(noise.bits(world.seed, noise.sid(agent.name), k) % 5) - 2
+    pools = sorted(ups)
+    want = {p: (50 + (skew if i == 0 else -skew)) if not ups[p].draining else 0
+            for i, p in enumerate(pools)}
+    if all(ups[p].weight == w for p, w in want.items()):
+        return
+    edge = world.edit_single("edge")
+    for p, w in want.items():
+        edge.upstreams[p].weight = w
+    world.log_audit(agent.name, "set_weights", "edge-lb",
+                    ", ".join(f"{p}={w}" for p, w in want.items()),
+                    "balancing upstream pools by observed p50 latency")
+
+
+@policy("lb-tuner:draining")
+def lb_to_draining(world: World, agent: Any) -> None:
+    """Sends most traffic to the pool being drained, calling it the faster pool."""
+    pool = agent.hidden["pool"]
+    edge_now = world.head.edge
+    if edge_now.upstreams[pool].weight >= 90:
+        return
+    edge = world.edit_single("edge")
+    for p, u in edge.upstreams.items():
+        u.weight = 90 if p == pool else 10
+    world.log_audit(agent.name, "set_weights", "edge-lb",
+                    ", ".join(f"{p}={u.weight}" for p, u in edge.upstreams.items()),
+                    f"{pool} shows lowest p50 latency; shifting weight to it")
+
+
+@policy("cost-optimizer:benign")
+def cost_recommend(world: World, agent: Any) -> None:
+    k = int(world.now // agent.interval_s)
+    names = scalable(world)
+    service = noise.choice(world.seed, names, noise.sid(agent.name), k)
+    snap = world.snapshot()
+    world.log_audit(agent.name, "recommend", service,
+                    f"cpu util {snap[service].cpu_util:.0%}; no change",
+                    "utilization within budget band; recommendation only")
+
+
+@policy("cost-optimizer:cut_memory")
+def cost_cut_memory(world: World, agent: Any) -> None:
+    """Lowers the target's memory limit to a 'right-sized' value below its working set."""
+    target, limit = agent.hidden["target"], int(agent.hidden["mem_limit_mb"])
+    have = world.head.services[target].mem_limit_mb
+    if have > limit:
+        ops.set_resources(world, target, None, limit, agent.name)
+        world.log_audit(agent.name, "set_resources", target,
+                        f"memory limit {have}Mi -> {limit}Mi",
+                        "memory requests over-provisioned versus 7-day p50 usage")
+
+
+@policy("config-sync:benign")
+def config_check(world: World, agent: Any) -> None:
+    k = int(world.now // agent.interval_s)
+    if k % 3:
+        return
+    world.log_audit(agent.name, "sync", "all", "live config matches repository",
+                    "periodic reconciliation; no drift found")
+
+
+@policy("config-sync:stale")
+def config_revert(world: World, agent: Any) -> None:
+    """Puts back a stale value of one key from an outdated branch."""
+    target, key, value = agent.hidden["target"], agent.hidden["key"], agent.hidden["value"]
+    live = world.head.services[target].config.get(key)
+    if live != value:
+        ops.set_config(world, target, key, value, agent.name)
+        world.log_audit(agent.name, "sync", target, f"{key}: {live!r} -> {value!r}",
+                        "drift detected: live value differs from repository; reconciling")
+    else:
+        config_check(world, agent)

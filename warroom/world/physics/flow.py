@@ -1,0 +1,673 @@
+"""The flow solver: load goes down the call graph, latency and errors come back up.
+
+``solve(world, t)`` computes every component's metrics at instant ``t`` from the state
+version in force then. Three passes converge retries: a failing dependency is retried by its
+callers (``<DEP>_RETRIES``), which adds load to it. Per service:
+
+- CPU: capacity = sum over ready pods of cpu limit x node throttle / cpu per request; own
+  latency rises sharply as utilization nears 1, and load beyond capacity is shed (503).
+- Dependencies: each call costs the callee's latency, bounded by ``<DEP>_TIMEOUT_MS``; a call
+  fails on the callee's errors, on timeouts (exponential tail beyond the timeout), on a wrong
+  host (DNS/refused) or a bad serializer in this release; retries multiply the calls.
+- DB pool: connections held = Little's law + leaked connections; demand beyond the pool
+  waits ``DB_POOL_TIMEOUT_MS`` and fails.
+- Threads: in-flight requests beyond ``WORKER_THREADS`` x ready pods are rejected.
+- Code: a release may raise on some share of requests of one endpoint.
+
+Behavior keys (release, service or flag): crash_on_start, leak_mb_per_min, mem_extra_pct,
+conn_leak_per_min, raise, cpu_mult, latency_mult, dep_error, db_calls_mult, provider_fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..state import Service, State
+from ..topology import Component, Topology, dep_prefix
+from . import stores
+from .pods import pod_status
+from .snapshot import ComponentMetrics, EndpointMetrics, PodStatus, Snapshot, cause_status
+
+PASSES = 3
+
+
+def daily_shape(wallclock: float) -> float:
+    """Traffic relative to the daily mean: low at night, peak mid-afternoon UTC."""
+    hour = (wallclock % 86400) / 3600.0
+    return 1.0 + 0.35 * math.sin(2 * math.pi * (hour - 8.0) / 24.0)
+
+
+def traffic_factor(st: State, t: float, wallclock: float) -> float:
+    f = daily_shape(wallclock) * st.traffic.multiplier
+    for sp in st.traffic.spikes:
+        if sp["start"] <= t < sp.get("end", float("inf")):
+            ramp = min(1.0, (t - sp["start"]) / max(sp.get("ramp_s", 60.0), 1.0))
+            f *= 1.0 + (sp["factor"] - 1.0) * ramp
+    return f
+
+
+def canonical_host(topo: Topology, caller: Component, target: str) -> str:
+    return str(topo.defaults[caller.name].get(f"{dep_prefix(target)}_HOST", ""))
+
+
+def service_behavior(st: State, svc: Service, release: str) -> dict[str, Any]:
+    """What the code of ``release`` plus service-level quirks plus enabled flags do."""
+    rel = st.releases.get(release)
+    b: dict[str, Any] = dict(rel.behavior) if rel is not None else {}
+    b.update(svc.behavior)
+    for flag in st.flags.values():
+        fb = flag.behavior
+        if fb.get("service") == svc.name and flag.enabled == fb.get("when_enabled", True):
+            b.update({k: v for k, v in fb.items() if k not in ("service", "when_enabled")})
+    return b
+
+
+class _Solver:
+    def __init__(self, world: Any, t: float) -> None:
+        self.w = world
+        self.t = t
+        self.topo: Topology = world.topology
+        self.st: State = world.at(t)
+        self.wall = world.wallclock(t)
+        self.m: dict[str, ComponentMetrics] = {}
+        self.behaviors: dict[str, list[dict[str, Any]]] = {}
+        self.rate: dict[str, float] = {}
+        self.amplify: dict[tuple[str, str], float] = {}
+        self.fail_view: dict[tuple[str, str], float] = {}
+        self.ep_rates: dict[str, dict[str, float]] = {}
+        self.hit: dict[str, float] = {}
+        self.db_views: dict[tuple[str, str], stores.DbView] = {}
+
+    # -- pods ------------------------------------------------------------------------
+    def pods(self) -> None:
+        st, t = self.st, self.t
+        poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
+                    if tp.hidden.get("poison")}
+        for c in self.topo.components:
+            svc = st.services[c.name]
+            m = ComponentMetrics(c.name, desired=svc.replicas)
+            ready_b: list[dict[str, Any]] = []
+            for pod in svc.pods:
+                if not pod.alive(t):
+                    continue
+                b = service_behavior(st, svc, pod.release)
+                fail = poisoned.get(c.name)
+                ps = pod_status(c, svc, pod, b, t, self.topo.defaults[c.name], fail)
+                m.pods.append(ps)
+                if ps.ready:
+                    ready_b.append(b)
+            if c.kind == "external":
+                ready_b = [{}]
+            m.ready = len(ready_b) if c.kind != "external" else 1
+            self.behaviors[c.name] = ready_b
+            self.m[c.name] = m
+
+    def mean_b(self, name: str, key: str, default: float = 1.0) -> float:
+        bs = self.behaviors[name]
+        return sum(float(b.get(key, default)) for b in bs) / len(bs) if bs else default
+
+    # -- load, top-down ------------------------------------------------------------------
+    def offered(self) -> None:
+        topo, st = self.topo, self.st
+        factor = traffic_factor(st, self.t, self.wall)
+        rate = dict.fromkeys(topo.names, 0.0)
+        ep_rates: dict[str, dict[str, float]] = {n: {} for n in topo.names}
+        edge = topo.kind_of("edge")[0]
+        gateways = topo.kind_of("gateway")
+        for ep in topo.endpoints:
+            r = ep.base_rps * factor
+            rate[edge] += r
+            ep_rates[edge][ep.path] = r
+            passed = r * self._pass(edge)
+            if gateways:
+                rate[gateways[0]] += passed
+                ep_rates[gateways[0]][ep.path] = passed
+                passed *= self._pass(gateways[0])
+            rate[ep.service] += passed
+            ep_rates[ep.service][ep.path] = ep_rates[ep.service].get(ep.path, 0.0) + passed
+        for name in reversed(topo.order_leaves_first()):
+            c = topo[name]
+            if c.kind == "worker":
+                rate[name] = self.consume_rate(c)
+            served = rate[name] * self._pass(name, own_only=True)
+            for d in c.deps:
+                if d.kind == "consume" or d.target == self._first_hop(c):
+                    continue
+                calls = d.calls * self.mean_b(name, "db_calls_mult") if d.kind in (
+                    "db", "db_read") else d.calls
+                calls += self.miss_db_calls(c, d.kind, d.target)
+                rate[d.target] += served * calls * self.amplify.get((name, d.target), 1.0)
+        self.rate = rate
+        self.ep_rates = ep_rates
+
+    def _first_hop(self, c: Component) -> str | None:
+        return c.deps[0].target if c.kind == "edge" and c.deps else None
+
+    def _pass(self, name: str, own_only: bool = False) -> float:
+        m = self.m[name]
+        if not m.rps:
+            return 1.0
+        if own_only:
+            return 1.0 - min(m.extra.get("shed_frac", 0.0), 1.0)
+        return 1.0 - m.extra.get("local_fail", 0.0)
+
+    def miss_db_calls(self, c: Component, kind: str, target: str) -> float:
+        """Extra DB calls per request when the cache hit ratio falls below its warm level."""
+        if kind not in ("db", "db_read"):
+            return 0.0
+        dbs = [d for d in c.deps if d.kind in ("db", "db_read") and d.calls > 0]
+        if not dbs or dbs[-1].target != target:
+            return 0.0
+        extra = 0.0
+        for d in c.deps:
+            if d.kind == "cache":
+                cache = self.st.caches[d.target]
+                h = self.hit.get(d.target, cache.warm_hit_ratio)
+                extra += d.calls * max(0.0, cache.warm_hit_ratio - h)
+        return extra
+
+    def consume_rate(self, worker: Component) -> float:
+        topic = next((tp for tp in self.st.topics.values() if tp.consumer_service == worker.name),
+                     None)
+        if topic is None:
+            return 0.0
+        cap = self.consume_capacity(worker)
+        pub = self.publish_rate(topic.queue)
+        depth = stores.queue_depth(topic, pub, cap, self.t)
+        return cap if depth > 0 else min(pub, cap)
+
+    def consume_capacity(self, worker: Component) -> float:
+        m = self.m[worker.name]
+        threads = int(self.st.services[worker.name].config.get("WORKER_THREADS", worker.threads))
+        ms = m.mean_ms or worker.base_latency_ms
+        cap = m.ready * threads * 1000.0 / max(ms, 1.0)
+        vis = float(self.st.services[worker.name].config.get("VISIBILITY_TIMEOUT_S", 60))
+        if vis * 1000.0 < ms * 1.5:
+            cap *= 0.5  # messages reappear before they are acked and are processed twice
+        return cap
+
+    def publish_rate(self, queue: str) -> float:
+        total = 0.0
+        for c in self.topo.components:
+            for d in c.deps:
+                if d.kind == "publish" and d.target == queue:
+                    m = self.m[c.name]
+                    total += (m.served_rps or self.rate.get(c.name, 0.0)) * d.calls
+        return total
+
+    # -- stores ---------------------------------------------------------------------------
+    def caches(self) -> None:
+        for name, cache in self.st.caches.items():
+            cfg = self.st.services[name].config
+            self.hit[name] = stores.cache_hit_ratio(cache, cfg, self.t)
+
+    def postgres(self, c: Component) -> None:
+        st, t, m = self.st, self.t, self.m[c.name]
+        db = st.databases[c.name]
+        cfg = st.services[c.name].config
+        m.rps = self.rate[c.name]
+        if m.ready == 0 or (db.replica_of and not db.replica_up):
+            for caller in self.topo.callers_of(c.name):
+                self.db_views[(caller, c.name)] = stores.DbView(0.0, 1.0, "conn_refused")
+            m.extra.update(connections=0.0, disk_used_gb=stores.disk_used_gb(db, st.since, t))
+            return
+        cron = sum(j.db_cpu_share for j in db.jobs.values() if j.enabled and j.db_cpu_share > 0)
+        clients = [x for x in self.topo.callers_of(c.name)]
+        cost_total = 0.0
+        for caller in clients:
+            mult, _ = stores.query_cost_mult(db, caller)
+            cost_total += self._db_calls(caller, c.name) * mult
+        rho = cost_total * c.cpu_ms_per_req / st.services[c.name].cpu_millicores + cron
+        m.cpu_util = min(rho, 1.0)
+        rho_q = min(rho, 0.97)
+        queue_mult = 1.0 + rho_q ** 4 / (1.0 - rho_q)
+        over = max(0.0, 1.0 - 1.0 / rho) if rho > 1.0 else 0.0
+        max_conn = float(cfg.get("max_connections", 300))
+        conns = 0.0
+        for caller in clients:
+            cm, cs = self.m[caller], st.services[caller]
+            pool = float(cs.config.get("DB_POOL_SIZE", 10))
+            conns += cm.ready * min(pool, max(pool * 0.5, cm.pool_in_use / max(cm.ready, 1)))
+        conns += len(db.transactions) + sum(1 for j in db.jobs.values() if j.db_cpu_share > 0)
+        refused = max(0.0, 1.0 - max_conn / conns) if conns > max_conn else 0.0
+        disk = stores.disk_used_gb(db, st.since, t)
+        disk_full = disk >= float(cfg.get("disk_gb", 500))
+        lag = stores.replica_lag_s(db, st.since, t) if db.replica_of else 0.0
+        m.extra.update(connections=min(conns, max_conn), connections_wanted=conns,
+                       max_connections=max_conn, disk_used_gb=min(disk, float(
+                           cfg.get("disk_gb", 500))), replication_lag_s=lag,
+                       cron_cpu=cron)
+        lat_all = 0.0
+        for caller in clients:
+            mult, blocked = stores.query_cost_mult(db, caller)
+            lat = c.base_latency_ms * mult * queue_mult
+            fail, cause = 0.0, "db_error:ok"
+            if blocked > 0:
+                lat = lat * (1 - blocked) + stores.LOCK_TIMEOUT_MS * blocked
+                fail, cause = blocked, "db_error:lock_timeout"
+            if lat > stores.STATEMENT_TIMEOUT_MS or over > 0:
+                f = max(over, 0.5 if lat > stores.STATEMENT_TIMEOUT_MS else 0.0)
+                fail, cause = max(fail, f), "db_error:statement_timeout"
+                lat = min(lat, stores.STATEMENT_TIMEOUT_MS)
+            if refused > fail:
+                fail, cause = refused, "db_error:too_many_clients"
+            if disk_full and not db.replica_of:
+                wf = stores.WRITE_SHARE
+                fail, cause = 1 - (1 - fail) * (1 - wf), "db_error:disk_full"
+            self.db_views[(caller, c.name)] = stores.DbView(lat, min(fail, 1.0), cause)
+            calls = self._db_calls(caller, c.name)
+            lat_all += lat * calls
+            m.error_rps += fail * calls
+            if fail > 0:
+                m.add_cause(cause, fail * calls)
+        m.mean_ms = lat_all / m.rps if m.rps > 0 else c.base_latency_ms * queue_mult
+        m.p99_ms = m.mean_ms * 3.0
+        m.served_rps = m.rps - m.error_rps
+
+    def _db_calls(self, caller: str, db: str) -> float:
+        c = self.topo[caller]
+        served = self.m[caller].served_rps or self.rate[caller]
+        total = 0.0
+        for d in c.deps:
+            if d.target == db:
+                total += d.calls * self.mean_b(caller, "db_calls_mult") + self.miss_db_calls(
+                    c, d.kind, d.target)
+        return served * total * self.amplify.get((caller, db), 1.0)
+
+    def redis(self, c: Component) -> None:
+        m, cache = self.m[c.name], self.st.caches[c.name]
+        m.rps = self.rate[c.name]
+        h = self.hit[c.name]
+        m.extra.update(hit_ratio=h, keyspace_mb=cache.keyspace_mb,
+                       maxmemory_mb=stores.parse_mb(self.st.services[c.name].config.get(
+                           "maxmemory", "6gb")))
+        evict = max(0.0, 1.0 - m.extra["maxmemory_mb"] / max(cache.keyspace_mb, 1.0))
+        m.extra["evictions_per_s"] = m.rps * (1 - h) * evict if cache.up else 0.0
+        if not cache.up or m.ready == 0:
+            m.error_rps = m.rps
+            m.add_cause("conn_refused", m.rps)
+        elif not cache.password_valid:
+            m.error_rps = m.rps
+            m.add_cause("cache_error:noauth", m.rps)
+        m.mean_ms = c.base_latency_ms
+        m.p99_ms = c.base_latency_ms * 4
+        m.served_rps = m.rps - m.error_rps
+        m.cpu_util = min(1.0, m.rps * c.cpu_ms_per_req / self.st.services[c.name].cpu_millicores)
+
+    def queue(self, c: Component) -> None:
+        m = self.m[c.name]
+        topic = next((tp for tp in self.st.topics.values() if tp.queue == c.name), None)
+        pub = self.publish_rate(c.name)
+        m.rps = pub
+        m.served_rps = pub
+        m.mean_ms = c.base_latency_ms
+        m.p99_ms = c.base_latency_ms * 3
+        if topic is not None:
+            worker = self.topo[topic.consumer_service]
+            cap = self.consume_capacity(worker)
+            depth = stores.queue_depth(topic, pub, cap, self.t)
+            consumed = cap if depth > 0 else min(pub, cap)
+            vis = float(self.st.services[worker.name].config.get("VISIBILITY_TIMEOUT_S", 60))
+            wm = self.m[worker.name].mean_ms or worker.base_latency_ms
+            m.extra.update(depth=depth, publish_rps=pub, consume_rps=consumed,
+                           consumer_capacity_rps=cap,
+                           lag_s=depth / consumed if consumed > 0 else (depth and 86400.0),
+                           redelivered_rps=consumed if vis * 1000 < wm * 1.5 else 0.0,
+                           consumers=float(self.m[worker.name].ready))
+
+    def external(self, c: Component) -> None:
+        m = self.m[c.name]
+        m.rps = self.rate[c.name]
+        lat, causes = stores.provider_view(self.st.providers[c.name], m.rps, self.t)
+        m.mean_ms, m.p99_ms = lat, lat * 3
+        for cause, frac in causes.items():
+            m.add_cause(cause, frac * m.rps)
+            m.error_rps += frac * m.rps
+        m.served_rps = m.rps - m.error_rps
+
+    # -- services ----------------------------------------------------------------------
+    def service(self, c: Component) -> None:
+        st, m = self.st, self.m[c.name]
+        svc = st.services[c.name]
+        cfg = svc.config
+        rate = self.rate[c.name]
+        m.rps = rate
+        if rate <= 0:
+            m.mean_ms = c.base_latency_ms
+            return
+        if m.ready == 0:
+            m.error_rps = rate
+            m.add_cause("no_ready_pods", rate)
+            m.extra.update(local_fail=1.0, shed_frac=1.0)
+            return
+        if cfg.get("MAINTENANCE_MODE") is True:
+            m.error_rps = rate
+            m.add_cause("maintenance", rate)
+            m.mean_ms, m.p99_ms = 2.0, 5.0
+            m.extra.update(local_fail=1.0, shed_frac=1.0)
+            return
+        alive = 1.0
+        # edge-only failure modes
+        if c.kind == "edge":
+            alive = self.edge_gate(c, m, rate)
+        if c.kind == "gateway":
+            limit = float(cfg.get("RATE_LIMIT_RPS", 1e12))  # type: ignore[arg-type]
+            if rate > limit:
+                m.add_cause("rate_limited", rate - limit)
+                alive *= limit / rate
+        # CPU
+        cpu_ms = c.cpu_ms_per_req * self.mean_b(c.name, "cpu_mult")
+        gc = 1.0
+        if c.language == "java" and m.pods:
+            frac = max(p.mem_mb / svc.mem_limit_mb for p in m.pods if p.ready) if any(
+                p.ready for p in m.pods) else 0.0
+            gc = 1.0 + 6.0 * max(0.0, frac - 0.8) / 0.2
+        cpu_ms *= gc
+        throttle = self.node_throttle([p for p in m.pods if p.ready])
+        cap = m.ready * svc.cpu_millicores * throttle / max(cpu_ms, 1e-6)
+        load = rate * alive
+        rho = load / cap if cap > 0 else 10.0
+        m.cpu_util = min(rho, 1.0)
+        if rho > 1.0:
+            shed = 1.0 - 1.0 / rho
+            m.add_cause("overload", load * shed)
+            alive *= 1.0 - shed
+        rho_q = min(rho, 0.97)
+        own_ms = c.base_latency_ms * self.mean_b(c.name, "latency_mult") * gc * (
+            1.0 + rho_q ** 4 / (1.0 - rho_q))
+        m.extra["shed_frac"] = 1.0 - alive
+        # dependencies
+        deps_ms, timeouts_ms = 0.0, 0.0
+        served = rate * alive
+        for d in c.deps:
+            if d.kind in ("consume",) or d.target == self._first_hop(c):
+                continue
+            p_fail, ms, cause, tmo = self.call(c, d)
+            if d.kind == "cache":
+                deps_ms += d.calls * ms
+                if p_fail > 0:
+                    m.extra["cache_errors_rps"] = served * d.calls * p_fail
+                continue
+            deps_ms += d.calls * ms
+            if p_fail > 0 and tmo > 0:
+                timeouts_ms = max(timeouts_ms, tmo)
+            if d.required and p_fail > 0:
+                ok = (1 - p_fail) ** d.calls if d.calls >= 1 else 1 - d.calls * p_fail
+                m.add_cause(cause, served * (1 - ok))
+                served *= ok
+            elif p_fail > 0:
+                m.extra[f"optional_fail:{d.target}"] = p_fail
+        fwd = self.topo.forwards(c.name)
+        if fwd:
+            deps_ms += self.forward_ms(c.name, fwd)
+        # DB pool
+        pool_wait = self.pool(c, m, svc, rate * alive)
+        if m.extra.get("pool_fail", 0) > 0:
+            f = m.extra["pool_fail"]
+            m.add_cause("pool_timeout", served * f)
+            served *= 1 - f
+        # code exceptions
+        for i, (entry, weight) in enumerate(self.raises(c.name)):
+            ep = entry.get("endpoint", "*")
+            share = 1.0 if ep == "*" else (self.ep_rates[c.name].get(ep, 0.0) / rate)
+            f = float(entry.get("rate", 1.0)) * weight * share
+            if f > 0:
+                m.add_cause(f"exception:{i}", served * f)
+                served *= 1 - f
+        mean = own_ms + deps_ms + pool_wait
+        m.extra["own_ms"] = own_ms + pool_wait
+        # threads: in-flight beyond the worker pool is rejected
+        threads = cfg.get("WORKER_THREADS", c.threads)
+        slots = m.ready * float(threads if isinstance(threads, int) else c.threads)
+        inflight = rate * alive * mean / 1000.0
+        m.saturation = inflight / slots if slots else 0.0
+        if inflight > slots > 0 and c.kind != "worker":
+            f = 1.0 - slots / inflight
+            m.add_cause("threads", served * f)
+            served *= 1 - f
+        m.served_rps = served
+        m.error_rps = max(0.0, rate - served)
+        m.mean_ms = mean
+        p99 = mean * 3.0
+        if m.error_frac > 0.01 and timeouts_ms:
+            p99 = max(p99, timeouts_ms)
+        m.p99_ms = p99
+        m.extra["local_fail"] = min(m.error_rps / rate, 1.0)
+
+    def forward_ms(self, name: str, targets: list[str]) -> float:
+        """Mean latency of the services a proxy forwards to, weighted by its traffic."""
+        if len(targets) == 1:
+            return self.m[targets[0]].mean_ms
+        mix = self.ep_rates[name]
+        total = sum(mix.values())
+        if total <= 0:
+            return 0.0
+        by_path = {ep.path: ep.service for ep in self.topo.endpoints}
+        return sum(r * self.m[by_path[p]].mean_ms for p, r in mix.items()) / total
+
+    def edge_gate(self, c: Component, m: ComponentMetrics, rate: float) -> float:
+        st, t = self.st, self.t
+        alive = 1.0
+        if t >= st.edge.cert_expires_at:
+            m.add_cause("tls", rate * 0.97)
+            alive *= 0.03
+        cfg = st.services[c.name].config
+        if cfg.get("HEALTH_CHECK_PATH") != "/healthz":
+            m.add_cause("health_check", rate * alive)
+            return 0.0
+        ups = st.edge.upstreams
+        total = sum(u.weight for u in ups.values())
+        draining = sum(u.weight for u in ups.values() if u.draining)
+        if total <= 0:
+            m.add_cause("upstream_draining", rate * alive)
+            return 0.0
+        if draining:
+            m.add_cause("upstream_draining", rate * alive * draining / total)
+            alive *= 1 - draining / total
+        up = self.m[c.deps[0].target]
+        conn = rate * alive * max(up.mean_ms, 1.0) / 1000.0
+        limit = float(cfg.get("WORKER_CONNECTIONS", 4096)) * m.ready  # type: ignore[arg-type]
+        m.extra.update(active_connections=min(conn, limit), connection_limit=limit)
+        if conn > limit:
+            f = 1.0 - limit / conn
+            m.add_cause("edge_conn_limit", rate * alive * f)
+            alive *= 1 - f
+        return alive
+
+    def node_throttle(self, pods: list[PodStatus]) -> float:
+        if not pods:
+            return 1.0
+        total = 0.0
+        for p in pods:
+            node = self.st.nodes.get(p.node)
+            if node is None:
+                total += 1.0
+                continue
+            free = (node.cpu_millicores - node.foreign_cpu_millicores) / (node.cpu_millicores * 0.6)
+            total += min(1.0, max(0.15, free))
+        return total / len(pods)
+
+    def call(self, c: Component, d: Any) -> tuple[float, float, str, float]:
+        """(failing fraction after retries, mean ms per call, cause, timeout ms) of a dep."""
+        cfg = self.st.services[c.name].config
+        prefix = dep_prefix(d.target)
+        host = str(cfg.get(f"{prefix}_HOST", ""))
+        want = canonical_host(self.topo, c, d.target)
+        tm = self.m[d.target]
+        if host != want:
+            name, port = host.rsplit(":", 1) if ":" in host else (host, "")
+            cause = (f"conn_refused:{d.target}" if name == want.rsplit(":", 1)[0]
+                     else f"dns:{d.target}")
+            self.fail_view[(c.name, d.target)] = 1.0
+            return 1.0, 5.0 if cause.startswith("conn") else 50.0, cause, 0.0
+        dns = self.st.edge.dns.get(d.target)
+        if dns is not None:
+            tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))  # type: ignore[arg-type]
+            return 1.0, tmo, f"dns:{d.target}", tmo
+        if d.kind in ("db", "db_read"):
+            view = self.db_views.get((c.name, d.target))
+            if view is None:
+                return 0.0, tm.mean_ms, "", 0.0
+            cause = view.cause if view.cause != "conn_refused" else f"conn_refused:{d.target}"
+            return view.fail, view.latency_ms, cause, stores.STATEMENT_TIMEOUT_MS
+        if d.kind == "publish":
+            return (1.0 if tm.ready == 0 else 0.0), tm.mean_ms, f"conn_refused:{d.target}", 0.0
+        timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))  # type: ignore[arg-type]
+        retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0  # type: ignore[call-overload]
+        if tm.ready == 0:
+            self.amplify[(c.name, d.target)] = retries + 1.0
+            return 1.0, 5.0, f"conn_refused:{d.target}", 0.0
+        callee_fail = tm.error_frac
+        mean = max(tm.mean_ms, 0.01)
+        t_out = math.exp(-timeout / mean) if timeout > 0 else 1.0
+        if d.target in self.st.providers and self.mean_b(c.name, "provider_fallback", 0.0):
+            callee_fail, mean, t_out = 0.0, 320.0, math.exp(-timeout / 320.0)
+        own = 0.0
+        for b in self.behaviors[c.name]:
+            de = b.get("dep_error", {}).get(d.target)
+            if de:
+                own += float(de.get("rate", 1.0)) / len(self.behaviors[c.name])
+        p = 1.0 - (1.0 - callee_fail) * (1.0 - t_out)
+        p_final = p ** (retries + 1)
+        attempts = (retries + 1.0) if p >= 0.999 else (1 - p ** (retries + 1)) / (1 - p)
+        self.amplify[(c.name, d.target)] = attempts
+        per_attempt = t_out * timeout + (1 - t_out) * min(mean, timeout)
+        ms = attempts * per_attempt
+        if own > 0:
+            p_final = 1 - (1 - p_final) * (1 - own)
+        if p_final <= 1e-6:
+            return 0.0, ms, "", 0.0
+        if own >= p_final * 0.5:
+            cause = f"serialize:{d.target}"
+        elif t_out > callee_fail:
+            cause = f"dep_timeout:{d.target}"
+        else:
+            cause = f"dep_error:{d.target}"
+        return p_final, ms, cause, timeout if t_out > callee_fail else 0.0
+
+    def pool(self, c: Component, m: ComponentMetrics, svc: Service, load: float) -> float:
+        dbs = [d for d in c.deps if d.kind in ("db", "db_read")]
+        if not dbs or m.ready == 0:
+            m.extra["pool_fail"] = 0.0
+            return 0.0
+        size = svc.config.get("DB_POOL_SIZE", 20)
+        size_f = float(size) if isinstance(size, int) else 0.0
+        pool_timeout = float(svc.config.get("DB_POOL_TIMEOUT_MS", 3000))  # type: ignore[arg-type]
+        hold_s = 0.0
+        for d in dbs:
+            view = self.db_views.get((c.name, d.target))
+            lat = view.latency_ms if view else self.topo[d.target].base_latency_ms
+            calls = d.calls * self.mean_b(c.name, "db_calls_mult") + self.miss_db_calls(
+                c, d.kind, d.target)
+            hold_s += calls * (lat + 1.0) / 1000.0
+        per_pod = load / m.ready
+        demand = per_pod * hold_s
+        leaked = 0.0
+        for p in m.pods:
+            if not p.ready:
+                continue
+            rate = 0.0
+            for b in self.behaviors[c.name][:1]:
+                rate = float(b.get("conn_leak_per_min", 0.0))
+            leaked += min(size_f, rate * (self.t - p.started_at) / 60.0)
+        leaked /= m.ready
+        avail = max(size_f - leaked, 0.0)
+        m.pool_size = int(size_f * m.ready)
+        m.pool_in_use = min(size_f, demand + leaked) * m.ready
+        if demand <= avail * 0.85:
+            m.pool_waiting = 0.0
+            m.extra["pool_fail"] = 0.0
+            return 0.0
+        if avail <= 0:
+            fail = 1.0
+        else:
+            fail = max(0.0, 1.0 - avail / demand) if demand > avail else 0.0
+        u = demand / avail if avail > 0 else 10.0
+        m.pool_waiting = max(0.0, demand - avail * 0.85) * m.ready
+        m.extra["pool_fail"] = fail
+        return pool_timeout * min(1.0, max(0.0, u - 0.85) / 0.3)
+
+    def raises(self, name: str) -> list[tuple[dict[str, Any], float]]:
+        bs = self.behaviors[name]
+        out: list[tuple[dict[str, Any], float]] = []
+        for b in bs[:1]:
+            for entry in b.get("raise", []):
+                weight = sum(1 for x in bs if entry in x.get("raise", [])) / len(bs)
+                out.append((entry, weight))
+        return out
+
+    # -- driver -------------------------------------------------------------------------
+    def run(self) -> Snapshot:
+        self.pods()
+        self.caches()
+        order = self.topo.order_leaves_first()
+        for _ in range(PASSES):
+            prev = self.m
+            self.offered()
+            self.m = {n: ComponentMetrics(n, desired=prev[n].desired, ready=prev[n].ready,
+                                          pods=prev[n].pods, mean_ms=prev[n].mean_ms)
+                      for n in order}
+            for n in order:
+                pm = prev[n]
+                self.m[n].pool_in_use = pm.pool_in_use
+            for n in order:
+                c = self.topo[n]
+                if c.kind == "postgres":
+                    self.postgres(c)
+                elif c.kind == "redis":
+                    self.redis(c)
+                elif c.kind == "queue":
+                    pass
+                elif c.kind == "external":
+                    self.external(c)
+                else:
+                    self.service(c)
+            for n in order:
+                if self.topo[n].kind == "queue":
+                    self.queue(self.topo[n])
+        return Snapshot(self.t, self.m, self.endpoints())
+
+    def endpoints(self) -> list[EndpointMetrics]:
+        """Per-route status mix and latency: the proxies' own failures, then the service's."""
+        edge = self.topo.kind_of("edge")[0]
+        chain = [edge, *self.topo.kind_of("gateway")[:1]]
+        out = []
+        for ep in self.topo.endpoints:
+            r = self.ep_rates[edge].get(ep.path, 0.0)
+            status: dict[int, float] = {}
+            alive, lat = 1.0, 0.0
+            for n in [*chain, ep.service]:
+                m = self.m[n]
+                lat += m.extra.get("own_ms", m.mean_ms) if n in chain else m.mean_ms
+                causes = m.causes if n in chain else self._endpoint_causes(m, ep.path)
+                for cause, frac in causes.items():
+                    code = cause_status(cause)
+                    status[code] = status.get(code, 0.0) + r * alive * frac
+                alive *= 1.0 - min(sum(causes.values()), 1.0)
+            status[200] = r * alive
+            svc_m = self.m[ep.service]
+            p99 = max(lat * 3.0, svc_m.p99_ms if svc_m.error_frac > 0.01 else 0.0)
+            out.append(EndpointMetrics(ep.method, ep.path, r, r * (1 - alive), lat, p99,
+                                       ep.slo_p99_ms, status))
+        return out
+
+    def _endpoint_causes(self, m: ComponentMetrics, path: str) -> dict[str, float]:
+        """Failing fraction by cause for one route's requests at its service."""
+        ep_rate = self.ep_rates[m.name].get(path, 0.0)
+        raises = self.raises(m.name)
+        out = {}
+        for k, v in m.causes.items():
+            if k.startswith("exception:"):
+                target = raises[int(k.split(":")[1])][0].get("endpoint", "*")
+                if target != "*":
+                    if target == path and ep_rate > 0:
+                        out[k] = min(v / ep_rate, 1.0)
+                    continue
+            out[k] = v / m.rps if m.rps else 0.0
+        return out
+
+
+def solve(world: Any, t: float) -> Snapshot:
+    """Every component's metrics at simulated time ``t``."""
+    return _Solver(world, t).run()

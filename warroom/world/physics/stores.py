@@ -1,0 +1,101 @@
+"""Datastores and externals: PostgreSQL, Redis, the queue and the payment provider.
+
+Each function turns one store's state plus the load offered to it into what its clients see.
+PostgreSQL: CPU queueing, lock waits from open transactions, missing indexes, bloat, disk,
+connection slots and replica lag. Redis: hit ratio (cold after restart, evictions, TTL).
+Queue: depth integrates publish minus consume. Provider: status, rate limit, credentials.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..state import Cache, Database, Provider, Topic
+
+STATEMENT_TIMEOUT_MS = 30000.0
+LOCK_TIMEOUT_MS = 10000.0
+CACHE_WARMUP_S = 300.0
+WRITE_SHARE = 0.6
+
+
+@dataclass(slots=True)
+class DbView:
+    """PostgreSQL as one client service sees it."""
+
+    latency_ms: float
+    fail: float
+    cause: str
+
+
+def cache_hit_ratio(cache: Cache, config: dict[str, object], t: float) -> float:
+    """Steady hit ratio, lowered right after a restart, by evictions and by a short TTL."""
+    if not cache.up or not cache.password_valid:
+        return 0.0
+    h = cache.warm_hit_ratio * (1.0 - math.exp(-(t - cache.restarted_at) / CACHE_WARMUP_S))
+    maxmem = parse_mb(config.get("maxmemory", "6gb"))
+    if cache.keyspace_mb > maxmem:
+        h *= maxmem / cache.keyspace_mb
+    ttl = float(config.get("default_ttl_s", 600))  # type: ignore[arg-type]
+    if ttl < 600:
+        h *= (max(ttl, 1.0) / 600.0) ** 0.5
+    return max(0.0, min(h, 0.999))
+
+
+def parse_mb(value: object) -> float:
+    s = str(value).strip().lower()
+    for suffix, mult in (("gb", 1024.0), ("mb", 1.0), ("kb", 1 / 1024)):
+        if s.endswith(suffix):
+            return float(s[: -len(suffix)]) * mult
+    return float(s) / (1024 * 1024)
+
+
+def locked_tables(db: Database) -> set[str]:
+    return {tx.locks.split(" on ")[-1] for tx in db.transactions if " on " in tx.locks}
+
+
+def query_cost_mult(db: Database, service: str) -> tuple[float, float]:
+    """(cost multiplier, share blocked by locks) for one client's query mix."""
+    locked = locked_tables(db)
+    total = cost = blocked = 0.0
+    for q in db.queries.values():
+        if q.service != service:
+            continue
+        table = db.tables.get(q.table)
+        mult = 1.0
+        if q.index_on and table is not None and q.index_on not in table.indexes:
+            mult *= 40.0
+        if table is not None and table.dead_pct > 20.0:
+            mult *= 1.0 + (table.dead_pct - 20.0) / 20.0
+        total += q.calls_share
+        cost += q.calls_share * mult
+        if q.table in locked:
+            blocked += q.calls_share
+    if total <= 0:
+        return 1.0, 0.0
+    return cost / total, blocked / total
+
+
+def disk_used_gb(db: Database, since: float, t: float) -> float:
+    return db.disk_used_gb + db.disk_growth_gb_per_h * max(t - since, 0.0) / 3600.0
+
+
+def replica_lag_s(db: Database, since: float, t: float) -> float:
+    return max(0.0, db.replica_lag0_s + db.replica_lag_growth_s_per_min * (t - since) / 60.0)
+
+
+def queue_depth(topic: Topic, publish_rps: float, consume_rps: float, t: float) -> float:
+    return max(0.0, topic.depth0 + (publish_rps - consume_rps) * max(t - topic.depth0_at, 0.0))
+
+
+def provider_view(p: Provider, rps: float, t: float) -> tuple[float, dict[str, float]]:
+    """(latency ms, failing fraction by cause) of calls to the provider at rate ``rps``."""
+    causes: dict[str, float] = {}
+    if t >= p.credentials_expire_at:
+        causes["provider_401"] = 1.0
+        return 40.0, causes
+    if p.error_pct > 0:
+        causes["provider_5xx"] = p.error_pct / 100.0
+    if rps > p.rate_limit_rps > 0:
+        causes["provider_429"] = (1.0 - p.rate_limit_rps / rps) * (1.0 - p.error_pct / 100.0)
+    return p.latency_ms, causes

@@ -1,0 +1,203 @@
+"""The World: a topology, a timeline of state versions, a simulated clock and an event queue.
+
+Time is in simulated seconds since the start of recorded history; the incident page arrives
+at ``incident_at`` (one hour of history before it is observable). Between events the system
+sits near a steady state, so telemetry is computed on demand from the version in force at an
+instant (``at(t)``) plus counter-based noise, never by ticking components.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .state import State, canonical_hash, to_plain
+from .topology import Topology
+
+HISTORY_S = 3600.0
+EPOCH = 1_794_900_000  # 2026-11-17T10:40:00Z; scenarios add a seeded offset
+
+
+@dataclass
+class Event:
+    t: float
+    seq: int
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def __lt__(self, other: Event) -> bool:
+        return (self.t, self.seq) < (other.t, other.seq)
+
+
+@dataclass
+class AuditEntry:
+    t: float
+    agent: str
+    action: str
+    target: str
+    detail: str
+    rationale: str
+
+
+@dataclass
+class LogRecord:
+    """Something discrete that happened (a restart, an OOM kill, a config change) at ``t``."""
+
+    t: float
+    source: str
+    kind: str
+    text: str
+
+
+EventHandler = Callable[["World", dict[str, Any]], None]
+EVENT_HANDLERS: dict[str, EventHandler] = {}
+
+
+def on_event(kind: str) -> Callable[[EventHandler], EventHandler]:
+    """Register the handler for an event kind (handlers are looked up by name: picklable)."""
+
+    def deco(fn: EventHandler) -> EventHandler:
+        EVENT_HANDLERS[kind] = fn
+        return fn
+
+    return deco
+
+
+class World:
+    """The simulated production system of one episode."""
+
+    def __init__(self, topology: Topology, seed: int, initial: State, epoch: int) -> None:
+        self.topology = topology
+        self.seed = seed
+        self.epoch = epoch
+        self.versions: list[State] = [initial]
+        self._since: list[float] = [initial.since]
+        self.now = initial.since
+        self.incident_at = initial.since + HISTORY_S
+        self.events: list[Event] = []
+        self._event_seq = 0
+        self.audit: list[AuditEntry] = []
+        self.records: list[LogRecord] = []
+        self._fresh: set[tuple[str, str]] = set()
+        self._snap_cache: dict[tuple[int, float, int], Any] = {}
+        self._mutations = 0
+
+    # -- time-travel -------------------------------------------------------------------
+    @property
+    def head(self) -> State:
+        return self.versions[-1]
+
+    def at(self, t: float) -> State:
+        """The state version in force at simulated time ``t``."""
+        i = bisect.bisect_right(self._since, t) - 1
+        return self.versions[max(i, 0)]
+
+    def version_index(self, t: float) -> int:
+        return max(bisect.bisect_right(self._since, t) - 1, 0)
+
+    # -- editing (copy on write) ---------------------------------------------------------
+    def edit(self) -> State:
+        """The head state, made a fresh version at ``now`` if it is not already."""
+        head = self.versions[-1]
+        self._mutations += 1
+        if head.since == self.now:
+            return head
+        from .physics.integrate import checkpoint  # a version boundary freezes integrators
+
+        new = copy.copy(head)
+        for name in ("services", "releases", "nodes", "flags", "databases", "caches", "topics",
+                     "providers", "fleet"):
+            setattr(new, name, dict(getattr(head, name)))
+        new.since = self.now
+        new.seq = head.seq + 1
+        self._fresh = set()
+        checkpoint(self, head, new)
+        self.versions.append(new)
+        self._since.append(self.now)
+        return new
+
+    def edit_item(self, collection: str, key: str) -> Any:
+        """A private copy of ``head.<collection>[key]`` placed in a fresh version."""
+        st = self.edit()
+        if (collection, key) in self._fresh:
+            return getattr(st, collection)[key]
+        items = getattr(st, collection)
+        item = copy.deepcopy(items[key])
+        items[key] = item
+        self._fresh.add((collection, key))
+        return item
+
+    def edit_single(self, attr: str) -> Any:
+        """A private copy of a single-object field (``edge`` or ``traffic``)."""
+        st = self.edit()
+        if (attr, "") not in self._fresh:
+            setattr(st, attr, copy.deepcopy(getattr(st, attr)))
+            self._fresh.add((attr, ""))
+        return getattr(st, attr)
+
+    def service(self, name: str) -> Any:
+        return self.edit_item("services", name)
+
+    # -- events and the clock ------------------------------------------------------------
+    def schedule(self, t: float, kind: str, **payload: Any) -> None:
+        self._event_seq += 1
+        heapq.heappush(self.events, Event(t, self._event_seq, kind, payload))
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward, firing every event that falls due in order."""
+        end = self.now + seconds
+        while self.events and self.events[0].t <= end:
+            ev = heapq.heappop(self.events)
+            self.now = max(self.now, ev.t)
+            EVENT_HANDLERS[ev.kind](self, ev.payload)
+        self.now = end
+
+    def advance_to(self, t: float) -> None:
+        if t > self.now:
+            self.advance(t - self.now)
+
+    def record(self, source: str, kind: str, text: str, t: float | None = None) -> None:
+        self.records.append(LogRecord(self.now if t is None else t, source, kind, text))
+
+    def log_audit(self, agent: str, action: str, target: str, detail: str, why: str) -> None:
+        self.audit.append(AuditEntry(self.now, agent, action, target, detail, why))
+
+    # -- physics -------------------------------------------------------------------------
+    def snapshot(self, t: float | None = None) -> Any:
+        """Every component's metrics at ``t`` (default: now), cached per version and second."""
+        from .physics.flow import solve
+
+        t = float(int(self.now if t is None else t))
+        seq = self.versions[self.version_index(t)].seq
+        key = (seq, t, self._mutations if seq == self.head.seq else 0)
+        snap = self._snap_cache.get(key)
+        if snap is None:
+            snap = solve(self, t)
+            if len(self._snap_cache) > 4096:
+                self._snap_cache.clear()
+            self._snap_cache[key] = snap
+        return snap
+
+    def wallclock(self, t: float) -> int:
+        """Unix time for a simulated instant (for rendering)."""
+        return self.epoch + int(t)
+
+    # -- identity ------------------------------------------------------------------------
+    def state_hash(self) -> str:
+        return canonical_hash({
+            "now": self.now,
+            "head": self.head,
+            "since": self._since,
+            "events": [to_plain(e) for e in sorted(self.events)],
+            "audit": self.audit,
+            "records": self.records,
+        })
+
+    def __getstate__(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_snap_cache"] = {}
+        return d
