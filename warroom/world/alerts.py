@@ -25,7 +25,8 @@ def _firing(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
     snap = world.snapshot(t)
     out: list[tuple[str, str, str, str | None]] = []
     for ep in snap.endpoints:
-        name = next(e.slo for e in world.topology.endpoints if e.path == ep.path)
+        name = next(e.slo for e in world.topology.endpoints
+                    if e.path == ep.path and e.method == ep.method)
         if ep.rps > 0 and ep.error_rps / ep.rps > ERROR_SLO:
             out.append((f"SLOErrorBudgetBurn:{name}", "page",
                         f"{name}: {ep.error_rps / ep.rps:.1%} of requests failing "
@@ -40,7 +41,13 @@ def _firing(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
         out.append((f"ConsumerLagHigh:{m.name}", "ticket",
                     f"consumer lag on a message topic above 5 minutes "
                     f"({m.extra['lag_s']:.0f} s)", None))
-    synthetic_tls = world.now >= world.at(t).edge.cert_expires_at
+    restarts = sum(1 for m in snap.components.values() for p in m.pods
+                   if p.last_exit_at is not None and p.last_exit_at >= t - 900)
+    if restarts >= 3:
+        out.append(("KubePodRestartsHigh", "ticket",
+                    f"{restarts} container restarts in namespace prod in the last 15 minutes",
+                    None))
+    synthetic_tls = t >= world.at(t).edge.cert_expires_at
     if synthetic_tls:
         out.append(("SyntheticProbeFailing", "page",
                     "external synthetic checks failing for the public site", None))

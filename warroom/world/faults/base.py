@@ -19,11 +19,13 @@ from ..world import World
 
 @dataclass(frozen=True)
 class Evidence:
-    """Seeing ``token`` in the output of ``tool`` is evidence of the cause."""
+    """Seeing ``token`` in the output of ``tool`` is evidence of the cause; ``args`` is a
+    call of that tool that shows it (the oracle uses it)."""
 
     tool: str
     token: str
     what: str
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,11 @@ def inject_conn_leak(world: World, target: str, params: dict[str, Any]) -> Truth
     return Truth(
         "db_connection_leak", "database", "database/connection_leak", target, rid,
         path_to_edge(world, target) + (db,),
-        (Evidence("list_deploys", rid, "the release that started the leak"),
-         Evidence("query_metrics", "db_pool_in_use", "pool saturation of the service"),
-         Evidence("search_logs", "pool", "pool timeout errors in the service's logs")),
+        (Evidence("list_deploys", rid, "the release that started the leak", {"service": target}),
+         Evidence("query_metrics", "db_pool_in_use", "pool saturation of the service",
+                  {"service": target, "metric": "db_pool_in_use", "minutes": 60}),
+         Evidence("search_logs", "pool", "pool timeout errors in the service's logs",
+                  {"service": target, "level": "ERROR"})),
         ({"name": "rollback_deploy", "arguments": {"service": target, "to_release": prev}},),
         params={"rate": rate}, team=comp.team)
 
@@ -53,16 +55,19 @@ def resolved_conn_leak(world: World, truth: Truth) -> bool:
 
 
 def inject_mem_leak(world: World, target: str, params: dict[str, Any]) -> Truth:
-    rate = float(params.get("leak_mb_per_min", 40.0))
+    rate = float(params.get("leak_mb_per_min", 60.0))
     rid = _bad_release(world, target, {"leak_mb_per_min": rate},
                        "Cache rendered responses in process memory")
     prev = previous_release(world, target)
     return Truth(
         "memory_leak", "compute", "compute/memory_leak", target, rid,
         path_to_edge(world, target),
-        (Evidence("describe_pod", "OOMKilled", "pods killed for exceeding the memory limit"),
-         Evidence("list_deploys", rid, "the release after which memory grows"),
-         Evidence("query_metrics", "memory_mb", "memory climbing between restarts")),
+        (Evidence("get_events", "OOMKilling", "pods killed for exceeding the memory limit",
+                  {"service": target}),
+         Evidence("list_deploys", rid, "the release after which memory grows",
+                  {"service": target}),
+         Evidence("query_metrics", "memory_mb", "memory climbing between restarts",
+                  {"service": target, "metric": "memory_mb", "minutes": 60})),
         ({"name": "rollback_deploy", "arguments": {"service": target, "to_release": prev}},),
         params={"rate": rate}, team=world.topology[target].team)
 
@@ -76,15 +81,18 @@ def inject_rogue_autoscaler(world: World, target: str, params: dict[str, Any]) -
     agent.policy = "cost_cut"
     agent.hidden = {"target": target, "min_replicas": int(params.get("min_replicas", 1))}
     base = world.topology[target].replicas
+    needed = max(base, -(-world.head.services[target].replicas * 14 // 10))
     return Truth(
         "rogue_autoscaler", "rogue_agent", "rogue_agent/autoscaler_cost_cut", target,
         "autoscaler", path_to_edge(world, target),
-        (Evidence("list_fleet_actions", "autoscaler", "the autoscaler cutting replicas"),
-         Evidence("list_pods", target, "fewer pods than usual"),
-         Evidence("query_metrics", "cpu", "CPU saturated on the remaining pods")),
+        (Evidence("list_fleet_actions", "over budget", "the autoscaler cutting replicas",
+                  {"agent": "autoscaler"}),
+         Evidence("list_pods", target, "fewer pods than usual", {"service": target}),
+         Evidence("query_metrics", "cpu", "CPU saturated on the remaining pods",
+                  {"service": target, "metric": "cpu", "minutes": 60})),
         ({"name": "pause_agent", "arguments": {"agent": "autoscaler",
                                                 "reason": "cutting replicas under load"}},
-         {"name": "scale_service", "arguments": {"service": target, "replicas": base}}),
+         {"name": "scale_service", "arguments": {"service": target, "replicas": needed}}),
         params={"base_replicas": base}, team="platform")
 
 

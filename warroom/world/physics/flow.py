@@ -359,10 +359,12 @@ class _Solver:
         # CPU
         cpu_ms = c.cpu_ms_per_req * self.mean_b(c.name, "cpu_mult")
         gc = 1.0
-        if c.language == "java" and m.pods:
-            frac = max(p.mem_mb / svc.mem_limit_mb for p in m.pods if p.ready) if any(
-                p.ready for p in m.pods) else 0.0
-            gc = 1.0 + 6.0 * max(0.0, frac - 0.8) / 0.2
+        ready_pods = [p for p in m.pods if p.ready]
+        if ready_pods:
+            # garbage collection works harder as the heap nears its limit (JVMs earliest)
+            frac = sum(p.mem_mb for p in ready_pods) / len(ready_pods) / svc.mem_limit_mb
+            start = 0.8 if c.language == "java" else 0.85
+            gc = 1.0 + 6.0 * max(0.0, frac - start) / (1.0 - start)
         cpu_ms *= gc
         throttle = self.node_throttle([p for p in m.pods if p.ready])
         cap = m.ready * svc.cpu_millicores * throttle / max(cpu_ms, 1e-6)

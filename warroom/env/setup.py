@@ -1,0 +1,34 @@
+"""Turn a scenario into a running world: build it, inject faults at their onsets, and run
+the clock to the incident page. Returns the world and the ground truth (kept apart)."""
+
+from __future__ import annotations
+
+from ..scenarios.spec import Scenario
+from ..world import fleet, ops  # noqa: F401  (registers event handlers and policies)
+from ..world import noise
+from ..world.build import build_world
+from ..world.faults import FAULTS, Truth
+from ..world.world import World
+
+
+def world_seed(scenario: Scenario, seed: int) -> int:
+    return noise.bits(seed, noise.sid(scenario.id), scenario.seed)
+
+
+def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth]]:
+    """(world at the incident page, truths of the faults, truths of the distractors)."""
+    world = build_world(scenario.topology, world_seed(scenario, seed))
+    world.noise_level = scenario.noise  # type: ignore[attr-defined]
+    planned = [(f.onset_min, 0, i, f) for i, f in enumerate(scenario.faults)]
+    planned += [(d.onset_min, 1, i, d) for i, d in enumerate(scenario.distractors)]
+    truths: list[Truth] = []
+    decoys: list[Truth] = []
+    for onset, is_distractor, _, spec in sorted(planned, key=lambda x: (-x[0], x[1], x[2])):
+        world.advance_to(world.incident_at - onset * 60.0)
+        ft = FAULTS.get(spec.type)
+        if ft is None:
+            raise KeyError(f"unknown fault type {spec.type!r}; known: {', '.join(sorted(FAULTS))}")
+        truth = ft.inject(world, spec.target, dict(spec.params))
+        (decoys if is_distractor else truths).append(truth)
+    world.advance_to(world.incident_at)
+    return world, truths, decoys

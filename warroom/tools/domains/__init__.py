@@ -1,0 +1,19 @@
+"""Tool domains. Importing this package registers every tool."""
+
+from . import (  # noqa: F401
+    cache,
+    comms,
+    database,
+    deploys,
+    docs,
+    errors,
+    fleet,
+    flags,
+    kube,
+    logs,
+    metrics,
+    observe,
+    queue,
+    report,
+    traces,
+)

@@ -1,0 +1,1 @@
+"""Telemetry rendered from state: logs, metric series, traces and error-tracker issues."""
