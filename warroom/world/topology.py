@@ -8,6 +8,7 @@ Capacities are per pod: ``cpu_ms_per_req`` of CPU per request on a ``cpu_millico
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["edge", "gateway", "service", "worker", "postgres", "redis", "queue", "external"]
@@ -76,6 +77,7 @@ class Topology:
 
     defaults: dict[str, dict[str, object]] = field(default_factory=dict, compare=False,
                                                   repr=False)
+    _cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name.update({c.name: c for c in self.components})
@@ -89,13 +91,23 @@ class Topology:
         return [c.name for c in self.components]
 
     def callers_of(self, name: str) -> list[str]:
-        return [c.name for c in self.components if any(d.target == name for d in c.deps)]
+        key = f"callers:{name}"
+        if key not in self._cache:
+            self._cache[key] = [c.name for c in self.components
+                                if any(d.target == name for d in c.deps)]
+        return self._cache[key]  # type: ignore[return-value]
 
     def kind_of(self, kind: Kind) -> list[str]:
         return [c.name for c in self.components if c.kind == kind]
 
     def forwards(self, name: str) -> list[str]:
         """Where a proxy sends requests: the edge to its upstream, a gateway to services."""
+        key = f"forwards:{name}"
+        if key not in self._cache:
+            self._cache[key] = self._forwards(name)
+        return self._cache[key]  # type: ignore[return-value]
+
+    def _forwards(self, name: str) -> list[str]:
         c = self.by_name[name]
         if c.kind == "edge":
             return [c.deps[0].target] if c.deps else []
@@ -105,6 +117,11 @@ class Topology:
 
     def order_leaves_first(self) -> list[str]:
         """Components so that every dependency (and forward target) comes before callers."""
+        if "order" not in self._cache:
+            self._cache["order"] = self._order()
+        return self._cache["order"]  # type: ignore[return-value]
+
+    def _order(self) -> list[str]:
         seen: set[str] = set()
         out: list[str] = []
 
@@ -124,6 +141,7 @@ class Topology:
         return out
 
 
+@lru_cache(maxsize=512)
 def dep_prefix(target: str) -> str:
     """Config key prefix for a dependency: ``payment-provider`` -> ``PAYMENT_PROVIDER``."""
     return target.upper().replace("-", "_")

@@ -19,6 +19,7 @@ from .state import State, canonical_hash, to_plain
 from .topology import Topology
 
 HISTORY_S = 3600.0
+SCRAPE_S = 15  # physics is evaluated on a 15 s grid, like a metrics scrape interval
 EPOCH = 1_794_900_000  # 2026-11-17T10:40:00Z; scenarios add a seeded offset
 
 
@@ -168,11 +169,13 @@ class World:
 
     # -- physics -------------------------------------------------------------------------
     def snapshot(self, t: float | None = None) -> Any:
-        """Every component's metrics at ``t`` (default: now), cached per version and second."""
+        """Every component's metrics at ``t`` (default: now) on the scrape grid, cached."""
         from .physics.flow import solve
 
-        t = float(int(self.now if t is None else t))
-        seq = self.versions[self.version_index(t)].seq
+        t = self.now if t is None else t
+        version = self.versions[self.version_index(t)]
+        t = max(float(int(t) // SCRAPE_S * SCRAPE_S), version.since)
+        seq = version.seq
         key = (seq, t, self._mutations if seq == self.head.seq else 0)
         snap = self._snap_cache.get(key)
         if snap is None:

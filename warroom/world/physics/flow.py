@@ -26,7 +26,7 @@ from typing import Any
 from ..state import Service, State
 from ..topology import Component, Topology, dep_prefix
 from . import stores
-from .pods import pod_status
+from .pods import pod_status, startup_failure
 from .snapshot import ComponentMetrics, EndpointMetrics, PodStatus, Snapshot, cause_status
 
 PASSES = 3
@@ -63,6 +63,17 @@ def service_behavior(st: State, svc: Service, release: str) -> dict[str, Any]:
     return b
 
 
+def _means(behaviors: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
+    """(sum, count) of each numeric behavior over a list of pods' behaviors."""
+    out: dict[str, tuple[float, int]] = {}
+    for b in behaviors:
+        for k, v in b.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                total, n = out.get(k, (0.0, 0))
+                out[k] = (total + float(v), n + 1)
+    return out
+
+
 class _Solver:
     def __init__(self, world: Any, t: float) -> None:
         self.w = world
@@ -78,6 +89,7 @@ class _Solver:
         self.ep_rates: dict[str, dict[str, float]] = {}
         self.hit: dict[str, float] = {}
         self.db_views: dict[tuple[str, str], stores.DbView] = {}
+        self.bmean: dict[str, dict[str, tuple[float, int]]] = {}
 
     # -- pods ------------------------------------------------------------------------
     def pods(self) -> None:
@@ -88,24 +100,34 @@ class _Solver:
             svc = st.services[c.name]
             m = ComponentMetrics(c.name, desired=svc.replicas)
             ready_b: list[dict[str, Any]] = []
+            by_release: dict[str, tuple[dict[str, Any], str | None]] = {}
             for pod in svc.pods:
                 if not pod.alive(t):
                     continue
-                b = service_behavior(st, svc, pod.release)
-                fail = poisoned.get(c.name)
-                ps = pod_status(c, svc, pod, b, t, self.topo.defaults[c.name], fail)
+                known = by_release.get(pod.release)
+                if known is None:
+                    b = service_behavior(st, svc, pod.release)
+                    fail = poisoned.get(c.name) or startup_failure(
+                        c, svc, b, self.topo.defaults[c.name])
+                    known = by_release[pod.release] = (b, fail)
+                ps = pod_status(c, svc, pod, known[0], t, known[1])
                 m.pods.append(ps)
                 if ps.ready:
-                    ready_b.append(b)
+                    ready_b.append(known[0])
             if c.kind == "external":
                 ready_b = [{}]
             m.ready = len(ready_b) if c.kind != "external" else 1
             self.behaviors[c.name] = ready_b
+            self.bmean[c.name] = _means(ready_b)
             self.m[c.name] = m
 
     def mean_b(self, name: str, key: str, default: float = 1.0) -> float:
+        """Mean over ready pods of a numeric behavior (pods without it count ``default``)."""
         bs = self.behaviors[name]
-        return sum(float(b.get(key, default)) for b in bs) / len(bs) if bs else default
+        if not bs:
+            return default
+        total, n = self.bmean[name].get(key, (0.0, 0))
+        return (total + default * (len(bs) - n)) / len(bs)
 
     # -- load, top-down ------------------------------------------------------------------
     def offered(self) -> None:

@@ -47,12 +47,10 @@ def _backoff(k: int) -> float:
 
 
 def pod_status(comp: Component, svc: Service, pod: Pod, behavior: dict[str, Any],
-               t: float, required: dict[str, object], extra_fail: str | None = None
-               ) -> PodStatus:
-    """The state of ``pod`` at ``t``: phase, readiness, restarts, memory."""
+               t: float, fail: str | None) -> PodStatus:
+    """The state of ``pod`` at ``t`` given why its process exits at start (if it does)."""
     if pod.deleted_at is not None and t >= pod.deleted_at:
         return PodStatus(pod.name, pod.node, pod.release, "Terminated", False, 0, 0.0, t)
-    fail = extra_fail or startup_failure(comp, svc, behavior, required)
     limit = float(svc.mem_limit_mb)
     base = comp.mem_base_mb * (1.0 + float(behavior.get("mem_extra_pct", 0.0)) / 100.0)
     leak = float(behavior.get("leak_mb_per_min", 0.0)) / 60.0

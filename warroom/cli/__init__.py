@@ -1,0 +1,1 @@
+"""The ``warroom`` command line (typer). Every command also has ``--json``."""

@@ -1,0 +1,200 @@
+"""``warroom``: list scenarios, run a policy on one, play one yourself, validate files.
+
+Evaluation (``eval``, ``report``, ``bench``), servers (``serve``) and training exports
+register their commands from their own modules.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .. import make
+from ..agents import make_policy
+from ..env.types import ToolCall
+from ..scenarios import generate
+from ..tools.registry import REGISTRY, load_all
+from . import render
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="warroom: a deterministic incident war room for AI agents.")
+
+
+def _emit(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@app.command("list")
+def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or ood"),
+             tier: str | None = typer.Option(None, help="easy, medium or hard"),
+             family: str | None = typer.Option(None, help="fault family, e.g. database"),
+             as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """List scenario ids with their family, fault, tier and split."""
+    rows = [{"id": s.id, "family": s.family, "fault": s.faults[0].type, "tier": s.tier,
+             "split": s.split} for s in generate(split=split, tier=tier, family=family)]
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:<58} {r['family']:<14} {r['tier']:<7} {r['split']}")
+    typer.echo(f"{len(rows)} scenarios", err=True)
+
+
+def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = None,
+                on_step: Any = None) -> dict[str, Any]:
+    """Run ``policy`` on ``scenario`` with ``seed``; return the JSON-able record."""
+    ep = make(scenario, **({"max_steps": max_steps} if max_steps else {}))
+    obs = ep.reset(seed=seed)
+    agent = make_policy(policy)
+    agent.reset(obs, ep.tools, seed, ep.truths if agent.needs_truth else None)
+    if on_step:
+        on_step(0, None, obs)
+    while not ep.done:
+        call = agent.act(obs)
+        res = ep.step(call)
+        obs = res.observation
+        if on_step:
+            on_step(len(ep.trace), call, obs)
+    return {"scenario": ep.id, "seed": seed, "policy": policy, "steps": len(ep.trace),
+            "state_hash": ep.state_hash(), "result": ep.result,
+            "trace": [{"step": s.step, "tool": s.call.name, "arguments": s.call.arguments,
+                       "ok": s.ok, "time": s.t, "reward": s.reward, "output": s.text}
+                      for s in ep.trace]}
+
+
+@app.command()
+def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
+        policy: str = typer.Option("heuristic", help="random, heuristic or oracle"),
+        seed: int = typer.Option(0, help="episode seed"),
+        max_steps: int | None = typer.Option(None, help="override the step budget"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Run a policy on one scenario and print its trajectory and score."""
+    def show(step: int, call: ToolCall | None, obs: Any) -> None:
+        if call is not None:
+            render.show_call(step, call)
+        render.show_observation(obs)
+
+    try:
+        record = run_episode(scenario, policy, seed, max_steps, None if as_json else show)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0])) from None
+    if as_json:
+        _emit(record)
+    else:
+        render.show_result(record["result"])
+        typer.echo(f"state_hash {record['state_hash']}")
+
+
+PLAY_HELP = """Type a tool call as:  tool_name key=value key=value ...
+  values are JSON when they parse (5, true, {"a": 1}), strings otherwise.
+Commands: help (this), tools (list tools), help TOOL (its arguments), quit."""
+
+
+def parse_line(line: str) -> ToolCall:
+    """``query_metrics service=checkout metric=cpu`` -> ToolCall."""
+    parts = shlex.split(line)
+    args: dict[str, Any] = {}
+    for part in parts[1:]:
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"expected key=value, got {part!r}")
+        try:
+            args[key] = json.loads(value)
+        except json.JSONDecodeError:
+            args[key] = value
+    return ToolCall(parts[0], args)
+
+
+@app.command()
+def play(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
+         seed: int = typer.Option(0, help="episode seed")) -> None:
+    """Play an incident yourself: type tool calls at the prompt."""
+    load_all()
+    ep = make(scenario)
+    render.show_observation(ep.reset(seed=seed), limit=10_000)
+    render.console.print(PLAY_HELP)
+    while not ep.done:
+        try:
+            line = input("warroom> ").strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        if line in ("quit", "exit"):
+            break
+        if line == "help":
+            render.console.print(PLAY_HELP)
+            continue
+        if line == "tools":
+            for spec in REGISTRY.values():
+                render.console.print(f"  {spec.name:<20} [{spec.kind}] {spec.description[:70]}")
+            continue
+        if line.startswith("help "):
+            spec = REGISTRY.get(line[5:].strip())
+            if spec is None:
+                render.console.print("unknown tool; type 'tools'")
+                continue
+            render.console.print(spec.description)
+            for p in spec.params:
+                render.console.print(f"  {p.name}{'' if p.required else '?'}: "
+                                     f"{p.schema.get('type', 'any')} - {p.description}")
+            continue
+        try:
+            call = parse_line(line)
+        except ValueError as exc:
+            render.console.print(f"[red]{exc}[/]")
+            continue
+        res = ep.step(call)
+        render.show_observation(res.observation, limit=10_000)
+    render.show_result(ep.result)
+
+
+@app.command()
+def validate(path: Path = typer.Argument(..., help="scenario YAML or JSON file"),
+             as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Check a scenario file; errors name the offending field."""
+    from ..scenarios.files import validate as check
+
+    problems = check(path)
+    if as_json:
+        _emit({"file": str(path), "ok": not problems, "errors": problems})
+    elif problems:
+        for p in problems:
+            typer.echo(f"{path}: {p}", err=True)
+    else:
+        typer.echo(f"{path}: ok")
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def tools(as_json: bool = typer.Option(False, "--json", help="print OpenAI tool schemas")
+          ) -> None:
+    """List the agent tools (name, read/write, simulated cost, description)."""
+    load_all()
+    if as_json:
+        _emit([s.openai_schema() for s in REGISTRY.values()])
+        return
+    for s in REGISTRY.values():
+        typer.echo(f"{s.name:<20} {s.kind:<6} {s.cost_s:>5.0f}s  {s.description}")
+
+
+def _register_optional() -> None:
+    """Attach command groups that live with their own layer."""
+    import importlib
+
+    for mod in ("warroom.cli.eval_cmds", "warroom.cli.serve_cmds", "warroom.cli.train_cmds"):
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod:
+                continue
+            raise
+        module.register(app)
+
+
+_register_optional()
