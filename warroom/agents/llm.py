@@ -30,10 +30,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..env.types import Observation, ToolCall
+from ..world.faults import Truth
 from . import react
-from .base import Policy
+from .base import Policy, register_policy
 
 ToolMode = Literal["native", "react"]
+USAGE_KEYS = ("steps", "calls", "tokens_in", "tokens_out", "latency_s", "retries",
+              "format_errors", "trimmed")
 TRIMMED = "[observation trimmed to fit the context budget; call the tool again if needed]"
 
 
@@ -77,6 +80,7 @@ class StepUsage:
     cost_usd: float | None = None
 
 
+@register_policy("llm")
 class LLMPolicy(Policy):
     """Drives an OpenAI-compatible model through an episode, one tool call per step.
 
@@ -111,6 +115,7 @@ class LLMPolicy(Policy):
                  price_in: float | None = None, price_out: float | None = None,
                  max_format_errors: int = 3, extra_body: dict[str, Any] | None = None,
                  client: Any = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__()
         if tool_mode not in ("native", "react"):
             raise ValueError(f"tool_mode must be 'native' or 'react', got {tool_mode!r}")
         if not model:
@@ -163,11 +168,10 @@ class LLMPolicy(Policy):
         self._seed = seed
         self._next_id = 0
         self.step_usage: list[StepUsage] = []
-        self.usage: dict[str, Any] = {
-            "model": self.model, "tool_mode": self.tool_mode, "steps": 0, "calls": 0,
-            "tokens_in": 0, "tokens_out": 0, "latency_s": 0.0, "retries": 0,
-            "format_errors": 0, "trimmed": 0,
-            "cost_usd": None if self.price_in is None and self.price_out is None else 0.0}
+        self.usage = {key: 0 for key in USAGE_KEYS}
+        self.usage["latency_s"] = 0.0
+        if self.priced:
+            self.usage["cost_usd"] = 0.0
 
     def check_endpoint(self) -> list[str]:
         """List the endpoint's models, raising ``LLMEndpointError`` if it cannot be reached or
@@ -186,8 +190,15 @@ class LLMPolicy(Policy):
 
     # -- the policy interface ----------------------------------------------------------------
 
-    def reset(self, observation: Observation, tools: list[dict[str, Any]], seed: int) -> None:
-        """Start an episode: system prompt (plus the ReAct tool list) and the incident page."""
+    @property
+    def priced(self) -> bool:
+        """Whether prices were given, so ``usage`` carries ``cost_usd``."""
+        return self.price_in is not None or self.price_out is not None
+
+    def reset(self, observation: Observation, tools: list[dict[str, Any]], seed: int,
+              truths: list[Truth] | None = None) -> None:
+        """Start an episode: system prompt (plus the ReAct tool list) and the incident page.
+        The ground truth is never given to a model (``needs_truth`` is false)."""
         self._reset_state(tools, seed)
         system = self.system_prompt
         if self.tool_mode == "react":
@@ -402,17 +413,16 @@ class LLMPolicy(Policy):
     # -- accounting --------------------------------------------------------------------------
 
     def _account(self, step: StepUsage) -> None:
-        if self.price_in is not None or self.price_out is not None:
+        if self.priced:
             step.cost_usd = (step.tokens_in * (self.price_in or 0.0)
                              + step.tokens_out * (self.price_out or 0.0)) / 1e6
         self.step_usage.append(step)
         u = self.usage
         u["steps"] += 1
-        for key in ("calls", "tokens_in", "tokens_out", "retries", "format_errors", "trimmed"):
+        for key in USAGE_KEYS[1:]:
             u[key] += getattr(step, key)
-        u["latency_s"] = round(u["latency_s"] + step.latency_s, 6)
         if step.cost_usd is not None:
-            u["cost_usd"] = (u["cost_usd"] or 0.0) + step.cost_usd
+            u["cost_usd"] = u.get("cost_usd", 0.0) + step.cost_usd
 
     def last_step_usage(self) -> dict[str, Any]:
         """Usage of the most recent ``act`` as a plain dict (for the trace)."""

@@ -134,12 +134,12 @@ def play(scenario: str = typer.Argument(..., help="catalog id or path to a scena
                 render.console.print(f"  {spec.name:<20} [{spec.kind}] {spec.description[:70]}")
             continue
         if line.startswith("help "):
-            spec = REGISTRY.get(line[5:].strip())
-            if spec is None:
+            found = REGISTRY.get(line[5:].strip())
+            if found is None:
                 render.console.print("unknown tool; type 'tools'")
                 continue
-            render.console.print(spec.description)
-            for p in spec.params:
+            render.console.print(found.description)
+            for p in found.params:
                 render.console.print(f"  {p.name}{'' if p.required else '?'}: "
                                      f"{p.schema.get('type', 'any')} - {p.description}")
             continue

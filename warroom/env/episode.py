@@ -65,8 +65,8 @@ class Episode:
         self.done = self.truncated = False
         self.result = None
         self.grader = make_grader(self, self.reward_config)
-        return Observation(self.incident_page(), self.page_data(), None, True, None,
-                           self._clock(), 0)
+        data = self.page_data()
+        return Observation(self.incident_page(data), data, None, True, None, self._clock(), 0)
 
     def _clock(self) -> str:
         assert self.world is not None
@@ -80,8 +80,8 @@ class Episode:
                             "since": fmt.iso(self.world.wallclock(a.since)), "slo": a.slo}
                            for a in alerts]}
 
-    def incident_page(self) -> str:
-        data = self.page_data()
+    def incident_page(self, data: dict[str, Any] | None = None) -> str:
+        data = data or self.page_data()
         lines = [f"INCIDENT PAGE {data['time']}", "You are the on-call engineer. Firing alerts:"]
         for a in data["alerts"]:
             lines.append(f"  [{a['severity']}] {a['name']} since {a['since'][11:19]}: "

@@ -4,8 +4,7 @@ the clock to the incident page. Returns the world and the ground truth (kept apa
 from __future__ import annotations
 
 from ..scenarios.spec import Scenario
-from ..world import fleet, ops  # noqa: F401  (registers event handlers and policies)
-from ..world import noise
+from ..world import fleet, noise, ops  # noqa: F401  (registers event handlers and policies)
 from ..world.build import build_world
 from ..world.faults import FAULTS, Truth
 from ..world.world import World

@@ -116,10 +116,13 @@ def _doc_parts(doc: str) -> tuple[str, dict[str, str]]:
     return " ".join(head.split()), args
 
 
-def tool(domain: str, kind: str = READ, cost_s: float = 5.0) -> Callable[[Callable[..., ToolOutput]], Callable[..., ToolOutput]]:
+ToolFn = Callable[..., ToolOutput]
+
+
+def tool(domain: str, kind: str = READ, cost_s: float = 5.0) -> Callable[[ToolFn], ToolFn]:
     """Register a tool. The first parameter receives the world; the rest are arguments."""
 
-    def deco(fn: Callable[..., ToolOutput]) -> Callable[..., ToolOutput]:
+    def deco(fn: ToolFn) -> ToolFn:
         name = fn.__name__
         if name in RESERVED:
             raise ValueError(f"tool name {name!r} is reserved for episode control")

@@ -61,9 +61,9 @@ def active_alerts(world: World, t: float | None = None) -> list[Alert]:
     alerts = []
     for name, sev, summary, slo in now:
         since = t
-        probe = t - 60.0
+        probe = t - 120.0
         while probe >= t - 1800.0 and any(a[0] == name for a in _firing(world, probe)):
             since = probe
-            probe -= 60.0
+            probe -= 120.0
         alerts.append(Alert(name.split(":")[0], sev, since, summary, slo))
     return alerts

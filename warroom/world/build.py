@@ -8,8 +8,25 @@ queries, the cache, the queue, the edge, the payment provider and the fleet of a
 from __future__ import annotations
 
 from . import noise
-from .state import (Cache, CronJob, Database, Edge, FleetAgent, Flag, Node, Pod, Provider,
-                    Query, Release, Service, State, Table, Topic, Traffic, Upstream)
+from .state import (
+    Cache,
+    CronJob,
+    Database,
+    Edge,
+    Flag,
+    FleetAgent,
+    Node,
+    Pod,
+    Provider,
+    Query,
+    Release,
+    Service,
+    State,
+    Table,
+    Topic,
+    Traffic,
+    Upstream,
+)
 from .topology import TOPOLOGIES, Topology, default_config
 from .world import EPOCH, World
 
@@ -137,7 +154,7 @@ def build_state(topo: Topology, seed: int) -> State:
             replica_of=replica_of,
         )
     if shop:
-        for name, db in databases.items():
+        for db in databases.values():
             if db.replica_of:
                 db.queries = {q[0]: Query(q[0], q[1], q[2], q[3], q[4], q[5], q[6])
                               for q in queries if q[3] in ("catalog", "orders")}
@@ -156,7 +173,8 @@ def build_state(topo: Topology, seed: int) -> State:
                 cert_expires_at=(40 + noise.bits(seed, 11) % 40) * DAY,
                 upstreams={"pool-a": Upstream("pool-a", 50), "pool-b": Upstream("pool-b", 50)})
     providers = {c.name: Provider(c.name, "operational", c.base_latency_ms, 0.0,
-                                  float(dict(c.config).get("rate_limit_rps", 400)), 120 * DAY)
+                                  float(str(dict(c.config).get("rate_limit_rps", 400))),
+                                  120 * DAY)
                  for c in topo.components if c.kind == "external"}
     fleet = {name: FleetAgent(name, role, owner, interval,
                               next_run=noise.unit(seed, noise.sid(name)) * interval)

@@ -8,7 +8,7 @@ agent does nothing. Policies read the same metrics an engineer sees.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from . import noise, ops
 from .world import World, on_event
@@ -19,8 +19,11 @@ POLICIES: dict[str, Policy] = {}
 CPU_TARGET = 0.6
 
 
-def policy(name: str) -> Callable[[Policy], Policy]:
-    def deco(fn: Policy) -> Policy:
+P = TypeVar("P", bound=Callable[..., None])
+
+
+def policy(name: str) -> Callable[[P], P]:
+    def deco(fn: P) -> P:
         POLICIES[name] = fn
         return fn
 

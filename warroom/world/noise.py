@@ -49,7 +49,7 @@ def gauss(seed: int, *keys: int) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-def choice(seed: int, options: list | tuple, *keys: int):  # type: ignore[no-untyped-def]
+def choice(seed: int, options: list | tuple, *keys: int):
     """Pick one element deterministically."""
     return options[bits(seed, *keys) % len(options)]
 

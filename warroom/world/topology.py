@@ -175,7 +175,7 @@ def default_config(c: Component) -> dict[str, object]:
     return cfg
 
 
-def _svc(name: str, team: str, lang: str, desc: str, deps: tuple[Dep, ...] = (), **kw) -> Component:  # type: ignore[no-untyped-def]
+def _svc(name: str, team: str, lang: str, desc: str, deps: tuple[Dep, ...] = (), **kw) -> Component:
     return Component(name=name, kind=kw.pop("kind", "service"), team=team, language=lang,
                      description=desc, deps=deps, **kw)
 

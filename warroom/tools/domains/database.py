@@ -82,7 +82,7 @@ def statement_rows(world: World, name: str) -> list[dict[str, Any]]:
     load = m.mean_ms / max(world.topology[name].base_latency_ms, 0.1)
     rows = []
     for q in db.queries.values():
-        mult, blocked = query_cost_mult(db, q.service)
+        _, blocked = query_cost_mult(db, q.service)
         table = db.tables.get(q.table)
         own = 1.0
         if q.index_on and table is not None and q.index_on not in table.indexes:

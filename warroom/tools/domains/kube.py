@@ -66,7 +66,7 @@ def describe_pod(world: World, pod: str) -> ToolOutput:
              f"Memory working set: {p.mem_mb:.0f}Mi"]
     if p.last_reason:
         code = 137 if p.last_reason == "OOMKilled" else 1
-        lines += [f"Last State: Terminated", f"  Reason: {p.last_reason}",
+        lines += ["Last State: Terminated", f"  Reason: {p.last_reason}",
                   f"  Exit Code: {code}",
                   f"  Finished: {fmt.iso(world.wallclock(p.last_exit_at or 0))}"]
         if p.crash_message and p.last_reason != "OOMKilled":

@@ -57,7 +57,7 @@ def provider_status(world: World) -> ToolOutput:
         if not p.status_incidents:
             out.append("  All systems operational." if status == "operational" else "")
         data.append({"provider": p.name, "status": status, "incidents": p.status_incidents,
-                     "api_key_valid_from_our_side": None if not expired else None})
+                     "our_credentials_expired": expired})
     return ToolOutput("\n".join(x for x in out if x), data)
 
 

@@ -18,7 +18,8 @@ def queue_stats(world: World) -> ToolOutput:
         vis = world.head.services[topic.consumer_service].config.get("VISIBILITY_TIMEOUT_S")
         rec = {"topic": topic.name, "consumer_group": group,
                "consumer_service": topic.consumer_service,
-               "depth": round(q.get("depth", 0.0)), "publish_rps": round(q.get("publish_rps", 0), 2),
+               "depth": round(q.get("depth", 0.0)),
+               "publish_rps": round(q.get("publish_rps", 0), 2),
                "consume_rps": round(q.get("consume_rps", 0), 2),
                "lag_s": round(q.get("lag_s", 0.0), 1), "consumers": int(q.get("consumers", 0)),
                "redelivered_rps": round(q.get("redelivered_rps", 0.0), 2),

@@ -3,8 +3,7 @@
 Importing this package registers every family module.
 """
 
+from . import catalog_core  # noqa: F401  (registers the built-in faults)
 from .base import FAULTS, Evidence, FaultType, Truth, register
-
-from . import catalog_core  # noqa: E402,F401  (registers the built-in faults)
 
 __all__ = ["FAULTS", "Evidence", "FaultType", "Truth", "register"]

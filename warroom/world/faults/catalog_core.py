@@ -7,7 +7,15 @@ from typing import Any
 
 from .. import ops
 from ..world import World
-from .base import Evidence, FaultType, Truth, live_behavior, path_to_edge, previous_release, register
+from .base import (
+    Evidence,
+    FaultType,
+    Truth,
+    live_behavior,
+    path_to_edge,
+    previous_release,
+    register,
+)
 
 LEAK_COMMITS = ("Refactor order persistence into repository layer",
                 "Move receipt rendering into request handler",

@@ -374,7 +374,7 @@ class _Solver:
         if c.kind == "edge":
             alive = self.edge_gate(c, m, rate)
         if c.kind == "gateway":
-            limit = float(cfg.get("RATE_LIMIT_RPS", 1e12))  # type: ignore[arg-type]
+            limit = float(cfg.get("RATE_LIMIT_RPS", 1e12))
             if rate > limit:
                 m.add_cause("rate_limited", rate - limit)
                 alive *= limit / rate
@@ -426,7 +426,7 @@ class _Solver:
         if fwd:
             deps_ms += self.forward_ms(c.name, fwd)
         # DB pool
-        pool_wait = self.pool(c, m, svc, rate * alive)
+        pool_wait = self.pool(c, m, svc, rate * alive, own_ms + deps_ms)
         if m.extra.get("pool_fail", 0) > 0:
             f = m.extra["pool_fail"]
             m.add_cause("pool_timeout", served * f)
@@ -491,7 +491,7 @@ class _Solver:
             alive *= 1 - draining / total
         up = self.m[c.deps[0].target]
         conn = rate * alive * max(up.mean_ms, 1.0) / 1000.0
-        limit = float(cfg.get("WORKER_CONNECTIONS", 4096)) * m.ready  # type: ignore[arg-type]
+        limit = float(cfg.get("WORKER_CONNECTIONS", 4096)) * m.ready
         m.extra.update(active_connections=min(conn, limit), connection_limit=limit)
         if conn > limit:
             f = 1.0 - limit / conn
@@ -520,14 +520,14 @@ class _Solver:
         want = canonical_host(self.topo, c, d.target)
         tm = self.m[d.target]
         if host != want:
-            name, port = host.rsplit(":", 1) if ":" in host else (host, "")
+            name = host.rsplit(":", 1)[0]
             cause = (f"conn_refused:{d.target}" if name == want.rsplit(":", 1)[0]
                      else f"dns:{d.target}")
             self.fail_view[(c.name, d.target)] = 1.0
             return 1.0, 5.0 if cause.startswith("conn") else 50.0, cause, 0.0
         dns = self.st.edge.dns.get(d.target)
         if dns is not None:
-            tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))  # type: ignore[arg-type]
+            tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
             return 1.0, tmo, f"dns:{d.target}", tmo
         if d.kind in ("db", "db_read"):
             view = self.db_views.get((c.name, d.target))
@@ -537,8 +537,8 @@ class _Solver:
             return view.fail, view.latency_ms, cause, stores.STATEMENT_TIMEOUT_MS
         if d.kind == "publish":
             return (1.0 if tm.ready == 0 else 0.0), tm.mean_ms, f"conn_refused:{d.target}", 0.0
-        timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))  # type: ignore[arg-type]
-        retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0  # type: ignore[call-overload]
+        timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
+        retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0
         if tm.ready == 0:
             self.amplify[(c.name, d.target)] = retries + 1.0
             return 1.0, 5.0, f"conn_refused:{d.target}", 0.0
@@ -570,14 +570,20 @@ class _Solver:
             cause = f"dep_error:{d.target}"
         return p_final, ms, cause, timeout if t_out > callee_fail else 0.0
 
-    def pool(self, c: Component, m: ComponentMetrics, svc: Service, load: float) -> float:
+    def pool(self, c: Component, m: ComponentMetrics, svc: Service, load: float,
+             request_ms: float) -> float:
+        """DB pool wait per request; sets pool metrics and the share failing to get one.
+
+        Python services hold their connection for the whole request (session per request),
+        so a slow dependency also exhausts their pool; others hold it per query.
+        """
         dbs = [d for d in c.deps if d.kind in ("db", "db_read")]
         if not dbs or m.ready == 0:
             m.extra["pool_fail"] = 0.0
             return 0.0
         size = svc.config.get("DB_POOL_SIZE", 20)
         size_f = float(size) if isinstance(size, int) else 0.0
-        pool_timeout = float(svc.config.get("DB_POOL_TIMEOUT_MS", 3000))  # type: ignore[arg-type]
+        pool_timeout = float(svc.config.get("DB_POOL_TIMEOUT_MS", 3000))
         hold_s = 0.0
         for d in dbs:
             view = self.db_views.get((c.name, d.target))
@@ -585,6 +591,8 @@ class _Solver:
             calls = d.calls * self.mean_b(c.name, "db_calls_mult") + self.miss_db_calls(
                 c, d.kind, d.target)
             hold_s += calls * (lat + 1.0) / 1000.0
+        if c.language == "python":
+            hold_s = max(hold_s, request_ms / 1000.0)
         per_pod = load / m.ready
         demand = per_pod * hold_s
         leaked = 0.0
@@ -603,10 +611,7 @@ class _Solver:
             m.pool_waiting = 0.0
             m.extra["pool_fail"] = 0.0
             return 0.0
-        if avail <= 0:
-            fail = 1.0
-        else:
-            fail = max(0.0, 1.0 - avail / demand) if demand > avail else 0.0
+        fail = 1.0 if avail <= 0 else max(0.0, 1.0 - avail / demand)
         u = demand / avail if avail > 0 else 10.0
         m.pool_waiting = max(0.0, demand - avail * 0.85) * m.ready
         m.extra["pool_fail"] = fail

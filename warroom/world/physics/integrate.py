@@ -21,8 +21,8 @@ def checkpoint(world: Any, old: State, new: State) -> None:
         fresh.depth0_at = t
         new.topics[name] = fresh
     for name, db in old.databases.items():
-        fresh = copy.copy(db)
-        fresh.disk_used_gb = stores.disk_used_gb(db, old.since, t)
+        frozen = copy.copy(db)
+        frozen.disk_used_gb = stores.disk_used_gb(db, old.since, t)
         if db.replica_of:
-            fresh.replica_lag0_s = stores.replica_lag_s(db, old.since, t)
-        new.databases[name] = fresh
+            frozen.replica_lag0_s = stores.replica_lag_s(db, old.since, t)
+        new.databases[name] = frozen

@@ -120,9 +120,9 @@ def minute_lines(world: World, name: str, t: float, span: float = 60.0
                                          "* Ready to accept connections tcp")))
         if m.extra.get("evictions_per_s", 0) > 1:
             u = world.wallclock(t) - span * 0.67
-            out.append((u, "WARN", _line(world, comp, u, "WARN",
-                                         f"# evicted_keys rising: {m.extra['evictions_per_s']:.0f}/s "
-                                         f"(used_memory at maxmemory)")))
+            msg = (f"# evicted_keys rising: {m.extra['evictions_per_s']:.0f}/s "
+                   f"(used_memory at maxmemory)")
+            out.append((u, "WARN", _line(world, comp, u, "WARN", msg)))
     elif kind == "queue":
         lag = m.extra.get("lag_s", 0.0)
         if lag > 60:
@@ -228,6 +228,7 @@ def _nginx_lines(world: World, t: float, span: float) -> list[tuple[float, str, 
                     f'upstream_status={code if code != 495 else "-"}')
             out.append((u, "INFO" if code < 500 else "ERROR", line))
     edge = snap[world.topology.kind_of("edge")[0]]
+    draining = next((p for p, u in st.edge.upstreams.items() if u.draining), "-")
     errors = {
         "tls": f"SSL_do_handshake() failed (SSL: error:0A000416:SSL routines::sslv3 alert "
                f"certificate expired) while SSL handshaking, server: {host}",
@@ -235,7 +236,7 @@ def _nginx_lines(world: World, t: float, span: float) -> list[tuple[float, str, 
                         '"http://api_backend"',
         "upstream_draining": "connect() failed (111: Connection refused) while connecting to "
                              'upstream, upstream: "http://10.0.4.17:8080" (pool '
-                             f"{next((p for p, u in st.edge.upstreams.items() if u.draining), '-')})",
+                             f"{draining})",
         "edge_conn_limit": "4096 worker_connections are not enough while connecting to upstream",
     }
     for i, cause in enumerate(c for c in edge.causes if c in errors):

@@ -85,7 +85,7 @@ def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tupl
                 "ThreadPoolExecutor[Running, pool size = 200, active threads = 200]"), []
     if kind == "threads":
         if py:
-            return "[CRITICAL] WORKER TIMEOUT (pid:%d)" % ctx.get("pid", 41), []
+            return f"[CRITICAL] WORKER TIMEOUT (pid:{ctx.get('pid', 41)})", []
         return "all worker threads busy; rejecting request", []
     if kind == "exception":
         entry = ctx.get("entry", {})

@@ -1,0 +1,10 @@
+"""Servers that put warroom on the wire: MCP (stdio and streamable HTTP) and OpenEnv.
+
+Each face lives behind its own extra and is imported only when used:
+
+- ``episodes``: the episode store every server shares (explicit ids, limits, idle expiry).
+- ``mcp_tools``: the registry as MCP tool definitions and results, framework-free.
+- ``mcp_server``: ``warroom serve mcp`` on the official MCP SDK (extra ``mcp``).
+- ``openenv_env`` / ``openenv_app``: ``warroom serve openenv`` (extra ``openenv``).
+- ``bench``: throughput of both servers for ``warroom bench``.
+"""

@@ -1,0 +1,150 @@
+"""``warroom serve mcp``: the incident tools over MCP, on the official SDK (``mcp>=2.3,<3``).
+
+Tools: ``start_incident(scenario, seed)`` returns an ``episode_id``; every registry tool
+takes that id; ``end_incident(episode_id)`` closes the episode (see ``mcp_tools``). One
+server holds many episodes, over stdio as over HTTP, each reachable only through its id.
+
+HTTP is streamable HTTP at ``/mcp`` with JSON responses and no transport sessions (the
+episode id is the session), so both the 2026-07-28 per-request protocol and older
+handshake clients work. It binds 127.0.0.1 by default; any other address needs a bearer
+token. ``GET /health`` answers without a token. Limits: ``max_open`` episodes at once and
+``idle_timeout_s`` before an untouched episode is dropped; both refusals are tool errors
+that say what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import anyio
+import mcp_types as types
+from mcp.server.lowlevel.server import Server
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import warroom
+
+from .auth import BearerAuth, check_exposure
+from .episodes import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_OPEN, EpisodeStore
+from .mcp_tools import CallOutcome, IncidentTools
+
+INSTRUCTIONS = (
+    "warroom: you are on call for a simulated production system. Call start_incident to "
+    "open an episode (it returns an episode_id and the incident page), investigate and fix "
+    "with the other tools, passing that episode_id, and finish with submit_report. "
+    "end_incident frees the episode.")
+
+
+def _result(outcome: CallOutcome) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
+                                structured_content=outcome.structured,
+                                is_error=outcome.is_error)
+
+
+def build_server(tools: IncidentTools) -> Server[Any]:
+    """An SDK ``Server`` that lists and answers the incident tools."""
+    listing = types.ListToolsResult(
+        tools=[types.Tool.model_validate(d) for d in tools.definitions])
+    schemas = {d["name"]: d["inputSchema"] for d in tools.definitions}
+
+    async def on_list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+        return listing
+
+    async def on_call_tool(ctx: Any, params: types.CallToolRequestParams
+                           ) -> types.CallToolResult:
+        name, args = params.name, dict(params.arguments or {})
+        if name in tools.SLOW:
+            outcome = await anyio.to_thread.run_sync(tools.call, name, args)
+        else:
+            outcome = tools.call(name, args)
+        return _result(outcome)
+
+    return Server("warroom", version=warroom.__version__, instructions=INSTRUCTIONS,
+                  get_tool_input_schema=schemas.get, on_list_tools=on_list_tools,
+                  on_call_tool=on_call_tool)
+
+
+def make_store(max_open: int = DEFAULT_MAX_OPEN, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+               episode_options: dict[str, Any] | None = None,
+               default_scenario: str | None = None) -> EpisodeStore:
+    """The episode store a server holds (see ``EpisodeStore``)."""
+    return EpisodeStore(max_open, idle_timeout_s, episode_options, default_scenario)
+
+
+def http_app(store: EpisodeStore | None = None, token: str | None = None,
+             host: str = "127.0.0.1", path: str = "/mcp") -> Any:
+    """The ASGI app for streamable HTTP (wrapped in ``BearerAuth`` when a token is given)."""
+    tools = IncidentTools(store)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "open_episodes": len(tools.store)})
+
+    app = build_server(tools).streamable_http_app(
+        streamable_http_path=path, json_response=True, stateless_http=True, host=host,
+        custom_starlette_routes=[Route("/health", health, methods=["GET"])])
+    if not token:
+        return app
+
+    guarded = BearerAuth(app, token)
+
+    async def with_open_health(scope: Any, receive: Any, send: Any) -> None:
+        target = app if scope["type"] == "http" and scope["path"] == "/health" else guarded
+        await target(scope, receive, send)
+
+    return with_open_health
+
+
+async def serve_stdio(store: EpisodeStore | None = None) -> None:
+    """Serve one client over this process's stdin and stdout until it disconnects."""
+    from mcp.server.stdio import stdio_server
+
+    server = build_server(IncidentTools(store))
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+
+def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765,
+          token: str | None = None, max_open: int = DEFAULT_MAX_OPEN,
+          idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, scenario: str | None = None,
+          max_steps: int | None = None, log_level: str = "warning") -> None:
+    """Run the MCP server until interrupted (what ``warroom serve mcp`` calls).
+
+    ``scenario`` is the default for ``start_incident`` calls that name none; ``max_steps``
+    overrides every episode's step budget.
+    """
+    options = {"max_steps": max_steps} if max_steps else None
+    store = make_store(max_open, idle_timeout_s, options, scenario)
+    if transport == "stdio":
+        anyio.run(serve_stdio, store)
+        return
+    if transport not in ("http", "streamable-http"):
+        raise ValueError(f"unknown transport {transport!r}; use stdio or http")
+    check_exposure(host, token)
+    import uvicorn
+
+    uvicorn.run(http_app(store, token, host), host=host, port=port, log_level=log_level)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m warroom.servers.mcp_server``: the same as ``warroom serve mcp``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m warroom.servers.mcp_server",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--transport", default="stdio", choices=["stdio", "http"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token", default=os.environ.get("WARROOM_TOKEN"))
+    p.add_argument("--max-open", type=int, default=DEFAULT_MAX_OPEN)
+    p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT_S)
+    p.add_argument("--scenario", default=None)
+    p.add_argument("--max-steps", type=int, default=None)
+    a = p.parse_args(argv)
+    serve(a.transport, a.host, a.port, a.token, a.max_open, a.idle_timeout, a.scenario,
+          a.max_steps)
+
+
+if __name__ == "__main__":
+    main()
