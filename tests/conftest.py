@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import warroom
@@ -19,3 +21,9 @@ def episode():
     ep = warroom.make(SAMPLE_IDS[0])
     ep.reset(seed=0)
     return ep
+
+# Faces whose frameworks pin conflicting versions are tested in their own virtual
+# environments by .ci/steps/*.sh (which set WARROOM_SEPARATE_ENV=1); the main suite skips
+# collecting them so that a plain `pytest` works in the main environment.
+collect_ignore_glob = [] if os.environ.get("WARROOM_SEPARATE_ENV") else [
+    "test_hud*.py", "test_verifiers*.py", "test_train*.py"]

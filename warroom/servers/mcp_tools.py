@@ -101,7 +101,7 @@ class IncidentTools:
     SLOW = frozenset({START})
 
     def __init__(self, store: EpisodeStore | None = None) -> None:
-        self.store = store or EpisodeStore()
+        self.store = store if store is not None else EpisodeStore()
         self.definitions = tool_definitions()
         self.names = frozenset(d["name"] for d in self.definitions)
 

@@ -85,6 +85,7 @@ class World:
         self.records: list[LogRecord] = []
         self._fresh: set[tuple[str, str]] = set()
         self._snap_cache: dict[tuple[int, float, int], Any] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
         self._mutations = 0
 
     # -- time-travel -------------------------------------------------------------------
@@ -162,6 +163,7 @@ class World:
             self.advance(t - self.now)
 
     def record(self, source: str, kind: str, text: str, t: float | None = None) -> None:
+        self._mutations += 1  # rendered telemetry of the current instant may change
         self.records.append(LogRecord(self.now if t is None else t, source, kind, text))
 
     def log_audit(self, agent: str, action: str, target: str, detail: str, why: str) -> None:
@@ -185,6 +187,16 @@ class World:
             self._snap_cache[key] = snap
         return snap
 
+    def memo(self, kind: str, t: float, compute: Callable[[], Any], *extra: Any) -> Any:
+        """Cache ``compute()`` for telemetry rendered at ``t`` (valid while history holds)."""
+        seq = self.versions[self.version_index(t)].seq
+        key = (kind, seq, t, self._mutations if seq == self.head.seq else 0, *extra)
+        if key not in self._memo:
+            if len(self._memo) > 20000:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def wallclock(self, t: float) -> int:
         """Unix time for a simulated instant (for rendering)."""
         return self.epoch + int(t)
@@ -203,4 +215,5 @@ class World:
     def __getstate__(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["_snap_cache"] = {}
+        d["_memo"] = {}
         return d

@@ -54,38 +54,40 @@ def _render(world: World, service: str, cause: str, t: float) -> tuple[str, list
     return msg, frames, ctx
 
 
+def _failures(world: World, t: float) -> list[tuple[str, float, str, list[str]]]:
+    """(service, failing rate, message, frames) for every failure cause at ``t``."""
+    out = []
+    for name, m in world.snapshot(t).components.items():
+        if world.topology[name].kind not in TRACKED:
+            continue
+        for cause, rate in m.causes.items():
+            if rate >= 0.01:
+                msg, frames, _ = _render(world, name, cause, t)
+                out.append((name, rate, msg, frames))
+    return out
+
+
 def issues(world: World, service: str | None = None) -> list[dict[str, Any]]:
     """All issues seen in the recorded history, most events first."""
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
-    t = world.now - ((world.now - 0.0) // STEP_S) * STEP_S
-    times = []
-    while t <= world.now:
-        times.append(t)
-        t += STEP_S
+    times = [k * STEP_S for k in range(int(world.now // STEP_S) + 1)]
     if times[-1] != world.now:
         times.append(world.now)
     for ti in times:
-        snap = world.snapshot(ti)
-        for name, m in snap.components.items():
-            if world.topology[name].kind not in TRACKED or (service and name != service):
+        for name, rate, msg, frames in world.memo("issues", ti, lambda t=ti: _failures(world, t)):
+            if service and name != service:
                 continue
-            for cause, rate in m.causes.items():
-                if rate < 0.01:
-                    continue
-                msg, frames, _ = _render(world, name, cause, ti)
-                sig = _signature(msg)
-                key = (name, sig)
-                rec = grouped.get(key)
-                if rec is None:
-                    st = world.at(ti)
-                    rec = grouped[key] = {
-                        "id": issue_id(world, name, sig), "service": name, "title": msg[:120],
-                        "culprit": frames[0] if frames else f"{name} request handler",
-                        "first_seen": ti, "last_seen": ti, "count": 0.0,
-                        "release": st.services[name].release, "message": msg,
-                        "frames": frames, "level": "error"}
-                rec["last_seen"] = ti
-                rec["count"] += rate * STEP_S * 0.05
+            sig = _signature(msg)
+            rec = grouped.get((name, sig))
+            if rec is None:
+                rec = grouped[(name, sig)] = {
+                    "id": issue_id(world, name, sig), "service": name, "title": msg[:120],
+                    "culprit": frames[0] if frames else f"{name} request handler",
+                    "first_seen": ti, "last_seen": ti, "count": 0.0,
+                    "release": world.at(ti).services[name].release, "message": msg,
+                    "frames": frames, "level": "error"}
+            rec["last_seen"] = ti
+            rec["count"] += rate * STEP_S
     out = sorted(grouped.values(), key=lambda r: (-r["count"], r["id"]))
     for r in out:
         r["count"] = int(r["count"]) + 1

@@ -48,6 +48,11 @@ def _line(world: World, comp: Any, unix: float, level: str, msg: str, rid: str =
 def minute_lines(world: World, name: str, t: float, span: float = 60.0
                  ) -> list[tuple[float, str, str]]:
     """(unix time, level, line) logged by ``name`` in the ``span`` seconds ending at ``t``."""
+    return world.memo("logs", t, lambda: _minute_lines(world, name, t, span), name, span)
+
+
+def _minute_lines(world: World, name: str, t: float, span: float
+                  ) -> list[tuple[float, str, str]]:
     comp = world.topology[name]
     snap = world.snapshot(t)
     m = snap[name]

@@ -48,6 +48,11 @@ def _pick_cause(world: World, snap: Snapshot, name: str, key: tuple[int, ...]) -
 
 def build(world: World, minute: int, route: int, i: int) -> dict[str, Any]:
     """The full trace: root span at the edge, child spans down the call graph."""
+    t = min(float(minute * 60), world.now)
+    return world.memo("trace", t, lambda: _build(world, minute, route, i), route, i)
+
+
+def _build(world: World, minute: int, route: int, i: int) -> dict[str, Any]:
     t = float(minute * 60)
     snap = world.snapshot(min(t, world.now))
     topo = world.topology
