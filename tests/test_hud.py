@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import warnings
 from typing import Any
 
 import pytest
 from hud.agents.openai_compatible.agent import OpenAIChatAgent
 from hud.agents.types import OpenAIChatConfig
 from hud.eval import LocalRuntime
+from hud.graders.results import EvaluationResult
 from openai.types.chat import ChatCompletion
 
 import warroom
-from warroom.integrations.hud_env import CAPABILITY, make_environment, tasks
+from warroom.integrations.hud_env import CAPABILITY, make_environment, rubric_subscores, tasks
 from warroom.scenarios import get
+from warroom.scoring import rubric
 from warroom.tools.registry import load_all
 from warroom.world.faults import FAULTS
 
@@ -175,3 +178,22 @@ def test_parallel_rollouts_on_fresh_instances_stay_isolated() -> None:
     assert first.runs[0].reward == pytest.approx(expected["score"])
     assert second.runs[0].reward == 0.0
     assert second.runs[0].grade.info["scenario"] == other
+
+
+def test_rubric_tree_becomes_subscores_that_explain_the_reward() -> None:
+    tree = rubric.mean("score", [
+        rubric.leaf("diagnosis", 1.0, "component and category right", weight=0.6),
+        rubric.product("mitigation", [rubric.leaf("durable", 0.5)], weight=0.4),
+        rubric.not_applicable("oversight", "no fleet agent misbehaved")]).to_dict()
+    (root,) = rubric_subscores(tree, tree["score"]) or []
+    assert (root.name, root.weight, root.value) == ("score", 1.0, pytest.approx(0.8))
+    assert [c.name for c in root.children or []] == ["diagnosis", "mitigation", "oversight"]
+    diagnosis, mitigation, oversight = root.children or []
+    assert (diagnosis.weight, diagnosis.value) == (0.6, 1.0)
+    assert mitigation.info == {"combine": "product"}
+    assert oversight.info == {"note": "no fleet agent misbehaved", "applies": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EvaluationResult(reward=tree["score"], subscores=[root])
+    assert rubric_subscores(tree, 1.0) is None
+    assert rubric_subscores(None, 0.5) is None

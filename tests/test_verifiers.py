@@ -28,8 +28,10 @@ from warroom.integrations.verifiers_env import (
     IncidentData,
     IncidentTasksetConfig,
     register,
+    result_metrics,
 )
 from warroom.scenarios import get
+from warroom.scoring import rubric
 from warroom.tools.registry import load_all
 from warroom.world.faults import FAULTS
 
@@ -162,3 +164,16 @@ def test_toolset_serves_every_registry_tool_bare_named() -> None:
     assert set(report.input_schema["required"]) == {"root_cause", "summary"}
     annotations = next(t for t in tools if t.name == "list_alerts").annotations
     assert annotations is not None and annotations.read_only_hint
+
+
+def test_result_metrics_flatten_numbers_and_the_rubric_tree() -> None:
+    tree = rubric.mean("score", [
+        rubric.leaf("diagnosis", 1.0, weight=0.6),
+        rubric.mean("mitigation", [rubric.leaf("durable", 0.5)], weight=0.4),
+        rubric.not_applicable("oversight", "no fleet agent misbehaved")]).to_dict()
+    result = {"score": 0.8, "success": False, "steps": 5, "violations": ["p99 high"],
+              "rubric": tree}
+    assert result_metrics(result) == {
+        "warroom/score": 0.8, "warroom/success": 0.0, "warroom/steps": 5.0,
+        "warroom/rubric/score": pytest.approx(0.8), "warroom/rubric/score/diagnosis": 1.0,
+        "warroom/rubric/score/mitigation": 0.5, "warroom/rubric/score/mitigation/durable": 0.5}

@@ -142,6 +142,11 @@ class Episode:
         self.world.advance(spec.cost_s)
         return text, out.data, True, None
 
+    def initial_world(self) -> World:
+        """A fresh copy of this episode's world at the incident page, before any action
+        (rebuilt from scenario and seed; the grader's counterfactual)."""
+        return start(self.scenario, self.seed)[0]
+
     def state_hash(self) -> str:
         """sha256 of the world's canonical state (clock, state, events, logs)."""
         if self.world is None:

@@ -33,7 +33,7 @@ from fastmcp.tools import Tool
 from fastmcp.tools.base import ToolResult
 from hud import Environment, Task
 from hud.capabilities import Capability
-from hud.graders.results import EvaluationResult
+from hud.graders.results import EvaluationResult, SubScore
 from mcp.types import TextContent, ToolAnnotations
 from pydantic import Field
 
@@ -94,7 +94,7 @@ class IncidentDesk:
                       "reported": False, "steps": len(episode.trace)})
         score = float(result["score"])
         return EvaluationResult(
-            reward=score,
+            reward=score, subscores=rubric_subscores(result.get("rubric"), score),
             content=f"{episode.id}: score {score:.3f}, success {bool(result['success'])}",
             info={"scenario": episode.id, "seed": episode.seed, "reported": True,
                   "success": bool(result["success"]), "result": _jsonable(result)})
@@ -168,6 +168,22 @@ def tasks(env: Environment, *, split: str | None = "test", tier: str | None = No
     return rows
 
 
+def rubric_subscores(rubric: Any, score: float) -> list[SubScore] | None:
+    """warroom's rubric tree (``Node.to_dict()``) as HUD's subscore tree: one root that
+    explains the reward, each node with its weight and its own score. ``None`` when there
+    is no tree or its root is not the reward (a ``binary`` reward config)."""
+    if not isinstance(rubric, dict) or abs(float(rubric["score"]) - score) > 1e-3:
+        return None
+    return [_subscore(dict(rubric, weight=1.0))]
+
+
+def _subscore(node: dict[str, Any]) -> SubScore:
+    info: dict[str, Any] = {k: node[k] for k in ("combine", "note", "applies") if k in node}
+    children = [_subscore(child) for child in node.get("children", [])]
+    return SubScore(name=str(node["name"]), weight=float(node.get("weight", 1.0)),
+                    value=float(node["score"]), children=children or None, info=info or None)
+
+
 def _template(desk: IncidentDesk, family: str) -> Any:
     async def incident(scenario: str, seed: int = 0) -> AsyncGenerator[Any, Any]:
         sc = get(scenario)
@@ -211,8 +227,10 @@ def _system_prompt() -> str:
 
 
 def _annotations(spec: ToolSpec) -> ToolAnnotations:
-    return ToolAnnotations(readOnlyHint=spec.kind == READ, destructiveHint=spec.kind == WRITE,
-                           idempotentHint=spec.kind == READ, openWorldHint=False)
+    # By wire name: mcp 1.x (hud's) and 2.x spell the Python fields differently.
+    return ToolAnnotations.model_validate({
+        "readOnlyHint": spec.kind == READ, "destructiveHint": spec.kind == WRITE,
+        "idempotentHint": spec.kind == READ, "openWorldHint": False})
 
 
 def _report_from(answer: Any) -> dict[str, Any] | None:
@@ -237,4 +255,4 @@ def _jsonable(value: Any) -> Any:
 
 
 __all__ = ["CAPABILITY", "IncidentDesk", "IncidentTool", "make_environment", "mcp_server",
-           "tasks"]
+           "rubric_subscores", "tasks"]

@@ -124,7 +124,7 @@ class IncidentTask(vf.Task[IncidentData, IncidentState]):
         result = trace.state.result or {}
         metrics = {"warroom/reported": float(bool(result)),
                    "warroom/steps": float(trace.state.steps)}
-        metrics.update(_numbers(result, "warroom"))
+        metrics.update(result_metrics(result))
         return metrics
 
 
@@ -172,16 +172,30 @@ def _annotations(spec: ToolSpec) -> ToolAnnotations:
                            idempotent_hint=spec.kind == READ, open_world_hint=False)
 
 
+def result_metrics(result: dict[str, Any]) -> dict[str, float]:
+    """warroom's result as flat metrics: ``warroom/<key>`` for every number and bool, and
+    ``warroom/rubric/<node path>`` for each rubric node that applies."""
+    return _numbers(result, "warroom")
+
+
 def _numbers(value: Any, prefix: str) -> dict[str, float]:
-    """Every number and bool in a nested result, keyed by its path."""
+    """Every number and bool in a nested result keyed by its path; the rubric tree
+    (``Node.to_dict()``) by node path, one score per node that applies."""
     if isinstance(value, bool | int | float):
         return {prefix: float(value)}
-    if isinstance(value, dict):
-        out: dict[str, float] = {}
-        for key, item in value.items():
-            out.update(_numbers(item, f"{prefix}/{key}"))
+    out: dict[str, float] = {}
+    if not isinstance(value, dict):
         return out
-    return {}
+    if "children" in value or ("name" in value and "score" in value):
+        path = f"{prefix}/{value['name']}"
+        if value.get("applies", True):
+            out[path] = float(value["score"])
+        for child in value.get("children", []):
+            out.update(_numbers(child, path))
+        return out
+    for key, item in value.items():
+        out.update(_numbers(item, f"{prefix}/{key}"))
+    return out
 
 
 def _error(message: str) -> CallToolResult:
@@ -193,7 +207,8 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-__all__ = ["IncidentTaskset"]
+__all__ = ["PLUGIN_ID", "IncidentData", "IncidentState", "IncidentTask", "IncidentTaskset",
+           "IncidentTasksetConfig", "IncidentToolset", "register", "result_metrics"]
 
 if __name__ == "__main__":
     IncidentToolset.run()

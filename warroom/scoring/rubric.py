@@ -2,8 +2,9 @@
 
 A leaf has a score and a note saying why. An inner node combines its children either as a
 weighted mean over the children that apply (``mean``; weights are renormalized, so a
-criterion that does not apply to a task neither helps nor hurts) or as a product
-(``product``; gates and multipliers such as safety). A node that does not apply is kept in
+criterion that does not apply to a task neither helps nor hurts), as a product
+(``product``; gates), or as 1 minus the sum of what each child lost (``deduct``; penalties,
+each child being 1 minus one penalty). A node that does not apply is kept in
 the tree with ``applies: false`` and its reason.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Combine = Literal["leaf", "mean", "product"]
+Combine = Literal["leaf", "mean", "product", "deduct"]
 
 
 def clamp(x: float) -> float:
@@ -36,6 +37,8 @@ class Node:
 
     def _combined(self) -> float:
         live = [c for c in self.children if c.applies]
+        if self.combine == "deduct":
+            return 1.0 - sum(1.0 - c.score for c in live)
         if self.combine == "product":
             out = 1.0
             for c in live:
@@ -93,6 +96,10 @@ def mean(name: str, children: list[Node], weight: float = 1.0, note: str = "") -
 
 def product(name: str, children: list[Node], weight: float = 1.0, note: str = "") -> Node:
     return Node(name, 0.0, weight, "product", children, note)
+
+
+def deduct(name: str, children: list[Node], weight: float = 1.0, note: str = "") -> Node:
+    return Node(name, 0.0, weight, "deduct", children, note)
 
 
 def weighted(node: Node, weight: float) -> Node:

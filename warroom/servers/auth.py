@@ -34,12 +34,15 @@ def check_exposure(host: str, token: str | None) -> None:
 
 class BearerAuth:
     """Answers 401 (HTTP) or closes with 1008 (WebSocket) unless the request carries
-    ``Authorization: Bearer <token>``. Other scopes (lifespan) pass through."""
+    ``Authorization: Bearer <token>``. ``open_paths`` (a health check) and non-HTTP scopes
+    (lifespan) pass through."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, open_paths: tuple[str, ...] = ("/health",)
+                 ) -> None:
         if not token:
             raise ValueError("BearerAuth needs a non-empty token")
         self.app = app
+        self.open_paths = frozenset(open_paths)
         self._expected = f"Bearer {token}".encode()
 
     def _allowed(self, scope: dict[str, Any]) -> bool:
@@ -49,7 +52,8 @@ class BearerAuth:
         return False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] not in ("http", "websocket") or self._allowed(scope):
+        if (scope["type"] not in ("http", "websocket") or self._allowed(scope)
+                or (scope["type"] == "http" and scope.get("path") in self.open_paths)):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":

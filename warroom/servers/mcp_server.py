@@ -84,16 +84,7 @@ def http_app(store: EpisodeStore | None = None, token: str | None = None,
     app = build_server(tools).streamable_http_app(
         streamable_http_path=path, json_response=True, stateless_http=True, host=host,
         custom_starlette_routes=[Route("/health", health, methods=["GET"])])
-    if not token:
-        return app
-
-    guarded = BearerAuth(app, token)
-
-    async def with_open_health(scope: Any, receive: Any, send: Any) -> None:
-        target = app if scope["type"] == "http" and scope["path"] == "/health" else guarded
-        await target(scope, receive, send)
-
-    return with_open_health
+    return BearerAuth(app, token) if token else app
 
 
 async def serve_stdio(store: EpisodeStore | None = None) -> None:

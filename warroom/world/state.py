@@ -85,6 +85,7 @@ class Table:
     indexes: list[str]
     dead_pct: float = 2.0
     last_autovacuum: float = 0.0
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,6 +108,9 @@ class Transaction:
     started_at: float
     query: str
     locks: str
+    cpu_share: float = 0.0
+    write_gb_per_h: float = 0.0
+    lag_s_per_min: float = 0.0
 
 
 @dataclass
@@ -169,6 +173,7 @@ class Edge:
     cert_expires_at: float
     upstreams: dict[str, Upstream]
     dns: dict[str, str] = field(default_factory=dict)
+    certs: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -180,6 +185,7 @@ class Provider:
     rate_limit_rps: float
     credentials_expire_at: float
     status_incidents: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -147,6 +147,9 @@ def dep_prefix(target: str) -> str:
     return target.upper().replace("-", "_")
 
 
+SECRET_REF = "vault:kv/prod/{name}#v{v}"
+
+
 def default_config(c: Component) -> dict[str, object]:
     """The conventional config keys the physics reads, then the component's own extras."""
     cfg: dict[str, object] = {}
@@ -154,15 +157,22 @@ def default_config(c: Component) -> dict[str, object]:
         cfg["WORKER_THREADS"] = c.threads
         cfg["LOG_LEVEL"] = "info"
         cfg["MAINTENANCE_MODE"] = False
+        cfg["ROLLOUT_STRATEGY"] = "RollingUpdate"
+    if c.kind == "worker":
+        cfg["MAX_DELIVERIES"] = 0  # 0: redeliver forever, never dead-letter
+    if c.kind == "redis":
+        cfg["requirepass"] = SECRET_REF.format(name=c.name, v=4)
     for d in c.deps:
         p = dep_prefix(d.target)
         if d.kind in ("db", "db_read"):
             cfg[f"{p}_HOST"] = f"{d.target}.prod.svc.cluster.local:5432"
             cfg["DB_POOL_SIZE"] = 20
             cfg["DB_POOL_TIMEOUT_MS"] = 3000
+            cfg["DB_PASSWORD"] = SECRET_REF.format(name=f"{c.name}-db", v=3)
         elif d.kind == "cache":
             cfg[f"{p}_HOST"] = f"{d.target}.prod.svc.cluster.local:6379"
             cfg[f"{p}_TIMEOUT_MS"] = 200
+            cfg[f"{p}_AUTH"] = SECRET_REF.format(name=d.target, v=4)
         elif d.kind in ("publish", "consume"):
             cfg[f"{p}_HOST"] = f"{d.target}.prod.svc.cluster.local:9092"
         elif d.kind == "http":
@@ -171,6 +181,8 @@ def default_config(c: Component) -> dict[str, object]:
                 f"{d.target}.prod.svc.cluster.local:8080")
             cfg[f"{p}_TIMEOUT_MS"] = 2000
             cfg[f"{p}_RETRIES"] = 2
+            if d.target == "payment-provider":
+                cfg[f"{p}_API_KEY"] = SECRET_REF.format(name=d.target, v=5)
     cfg.update(dict(c.config))
     return cfg
 
@@ -180,6 +192,9 @@ def _svc(name: str, team: str, lang: str, desc: str, deps: tuple[Dep, ...] = (),
                      description=desc, deps=deps, **kw)
 
 
+EDGE_WEIGHTS = (("UPSTREAM_WEIGHT_POOL_A", 50), ("UPSTREAM_WEIGHT_POOL_B", 50))
+
+
 def shop() -> Topology:
     """An online shop: edge, gateway, nine services, PostgreSQL primary+replica, Redis, a queue."""
     comps = (
@@ -187,16 +202,17 @@ def shop() -> Topology:
              (Dep("api-gateway"),), kind="edge", replicas=2, cpu_ms_per_req=0.3,
              base_latency_ms=1.0, threads=4096, port=443,
              config=(("WORKER_CONNECTIONS", 4096), ("HEALTH_CHECK_PATH", "/healthz"),
-                     ("CERT", "shop.example.com"))),
+                     ("CERT", "shop.example.com"), ("TLS_SECRET", "tls/shop-example-com"),
+                     *EDGE_WEIGHTS)),
         _svc("api-gateway", "platform", "go", "API gateway: routing, auth check, rate limiting",
-             (Dep("auth", calls=0.6),), kind="gateway", replicas=3, cpu_ms_per_req=1.5,
+             (Dep("auth", calls=0.6),), kind="gateway", replicas=3, cpu_ms_per_req=1.3,
              base_latency_ms=3.0, threads=1024, config=(("RATE_LIMIT_RPS", 2000),)),
         _svc("auth", "identity", "go", "Sessions and tokens",
              (Dep("redis", "cache", 1.0), Dep("postgres-primary", "db", 0.1)),
              replicas=4, cpu_ms_per_req=2.0, base_latency_ms=4.0, threads=256),
         _svc("catalog", "discovery", "go", "Product catalog and search",
              (Dep("redis", "cache", 2.0), Dep("postgres-replica", "db_read", 0.6)),
-             replicas=6, cpu_ms_per_req=6.0, base_latency_ms=15.0, threads=256),
+             replicas=6, cpu_ms_per_req=4.5, base_latency_ms=15.0, threads=256),
         _svc("checkout", "checkout", "python", "Checkout orchestration",
              (Dep("payments"), Dep("orders"), Dep("postgres-primary", "db", 2.0),
               Dep("redis", "cache", 1.0)),
@@ -218,7 +234,7 @@ def shop() -> Topology:
               Dep("postgres-primary", "db", 1.0)),
              kind="worker", replicas=2, cpu_ms_per_req=20.0, base_latency_ms=60.0, threads=8,
              config=(("CONSUMER_GROUP", "order-workers"), ("VISIBILITY_TIMEOUT_S", 60),
-                     ("BATCH_SIZE", 10))),
+                     ("BATCH_SIZE", 50))),
         _svc("postgres-primary", "data", "postgres", "PostgreSQL 16 primary", kind="postgres",
              replicas=1, cpu_millicores=8000, mem_limit_mb=32768, mem_base_mb=12000,
              cpu_ms_per_req=0.8, base_latency_ms=2.0, threads=100, port=5432,
@@ -262,16 +278,17 @@ def startup() -> Topology:
              (Dep("app"),), kind="edge", replicas=2, cpu_ms_per_req=0.3, base_latency_ms=1.0,
              threads=4096, port=443,
              config=(("WORKER_CONNECTIONS", 4096), ("HEALTH_CHECK_PATH", "/healthz"),
-                     ("CERT", "app.example.com"))),
+                     ("CERT", "app.example.com"), ("TLS_SECRET", "tls/app-example-com"),
+                     *EDGE_WEIGHTS)),
         _svc("app", "backend", "python", "Django monolith serving the API",
              (Dep("postgres", "db", 2.0), Dep("redis", "cache", 1.5),
               Dep("jobs", "publish", 0.2, required=False)),
-             replicas=5, cpu_ms_per_req=10.0, base_latency_ms=30.0, threads=64),
+             replicas=5, cpu_ms_per_req=7.5, base_latency_ms=30.0, threads=64),
         _svc("worker", "backend", "python", "Celery-style worker consuming the jobs queue",
              (Dep("jobs", "consume"), Dep("postgres", "db", 2.0)), kind="worker",
-             replicas=2, cpu_ms_per_req=25.0, base_latency_ms=80.0, threads=8,
+             replicas=2, cpu_ms_per_req=12.0, base_latency_ms=80.0, threads=8,
              config=(("CONSUMER_GROUP", "workers"), ("VISIBILITY_TIMEOUT_S", 60),
-                     ("BATCH_SIZE", 10))),
+                     ("BATCH_SIZE", 50))),
         _svc("postgres", "backend", "postgres", "PostgreSQL 16", kind="postgres", replicas=1,
              cpu_millicores=4000, mem_limit_mb=16384, mem_base_mb=6000, cpu_ms_per_req=0.8,
              base_latency_ms=2.0, threads=100, port=5432,

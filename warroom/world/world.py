@@ -19,7 +19,9 @@ from .state import State, canonical_hash, to_plain
 from .topology import Topology
 
 HISTORY_S = 3600.0
-SCRAPE_S = 15  # physics is evaluated on a 15 s grid, like a metrics scrape interval
+SCRAPE_S = 30  # physics is evaluated on a 30 s grid, like a metrics scrape interval
+SNAPSHOT_CACHE = 64  # solved instants kept per world (about 15 KB each), oldest dropped first
+MEMO_CACHE = 256  # rendered telemetry pieces kept per world
 EPOCH = 1_794_900_000  # 2026-11-17T10:40:00Z; scenarios add a seeded offset
 
 
@@ -182,8 +184,8 @@ class World:
         snap = self._snap_cache.get(key)
         if snap is None:
             snap = solve(self, t)
-            if len(self._snap_cache) > 4096:
-                self._snap_cache.clear()
+            if len(self._snap_cache) >= SNAPSHOT_CACHE:
+                del self._snap_cache[next(iter(self._snap_cache))]
             self._snap_cache[key] = snap
         return snap
 
@@ -192,8 +194,8 @@ class World:
         seq = self.versions[self.version_index(t)].seq
         key = (kind, seq, t, self._mutations if seq == self.head.seq else 0, *extra)
         if key not in self._memo:
-            if len(self._memo) > 20000:
-                self._memo.clear()
+            if len(self._memo) >= MEMO_CACHE:
+                del self._memo[next(iter(self._memo))]
             self._memo[key] = compute()
         return self._memo[key]
 

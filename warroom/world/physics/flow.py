@@ -1,7 +1,7 @@
 """The flow solver: load goes down the call graph, latency and errors come back up.
 
 ``solve(world, t)`` computes every component's metrics at instant ``t`` from the state
-version in force then. Three passes converge retries: a failing dependency is retried by its
+version in force then. Two passes settle retries: a failing dependency is retried by its
 callers (``<DEP>_RETRIES``), which adds load to it. Per service:
 
 - CPU: capacity = sum over ready pods of cpu limit x node throttle / cpu per request; own
@@ -29,7 +29,7 @@ from . import stores
 from .pods import pod_status, startup_failure
 from .snapshot import ComponentMetrics, EndpointMetrics, PodStatus, Snapshot, cause_status
 
-PASSES = 3
+PASSES = 2
 
 
 def daily_shape(wallclock: float) -> float:
@@ -39,12 +39,8 @@ def daily_shape(wallclock: float) -> float:
 
 
 def traffic_factor(st: State, t: float, wallclock: float) -> float:
-    f = daily_shape(wallclock) * st.traffic.multiplier
-    for sp in st.traffic.spikes:
-        if sp["start"] <= t < sp.get("end", float("inf")):
-            ramp = min(1.0, (t - sp["start"]) / max(sp.get("ramp_s", 60.0), 1.0))
-            f *= 1.0 + (sp["factor"] - 1.0) * ramp
-    return f
+    """Site-wide traffic relative to the endpoints' base rates (route spikes excluded)."""
+    return daily_shape(wallclock) * st.traffic.multiplier * spike_factor(st, t, None)
 
 
 def canonical_host(topo: Topology, caller: Component, target: str) -> str:
@@ -74,6 +70,23 @@ def _means(behaviors: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     return out
 
 
+def _dead_letters(st: State, consumer: str) -> bool:
+    """Whether the broker dead-letters a message after ``MAX_DELIVERIES`` failed tries."""
+    n = st.services[consumer].config.get("MAX_DELIVERIES", 0)
+    return isinstance(n, int) and not isinstance(n, bool) and n > 0
+
+
+def spike_factor(st: State, t: float, path: str | None) -> float:
+    """Multiplier of traffic spikes in force at ``t`` (global ones, or those on ``path``)."""
+    f = 1.0
+    for sp in st.traffic.spikes:
+        if sp.get("path") != path or not sp["start"] <= t < sp.get("end", float("inf")):
+            continue
+        ramp = min(1.0, (t - sp["start"]) / max(sp.get("ramp_s", 60.0), 1.0))
+        f *= 1.0 + (sp["factor"] - 1.0) * ramp
+    return f
+
+
 class _Solver:
     def __init__(self, world: Any, t: float) -> None:
         self.w = world
@@ -95,21 +108,23 @@ class _Solver:
     def pods(self) -> None:
         st, t = self.st, self.t
         poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
-                    if tp.hidden.get("poison")}
+                    if tp.hidden.get("poison") and not _dead_letters(st, tp.consumer_service)}
         for c in self.topo.components:
             svc = st.services[c.name]
             m = ComponentMetrics(c.name, desired=svc.replicas)
             ready_b: list[dict[str, Any]] = []
-            by_release: dict[str, tuple[dict[str, Any], str | None]] = {}
+            by_release: dict[tuple[str, int], tuple[dict[str, Any], str | None]] = {}
             for pod in svc.pods:
                 if not pod.alive(t):
                     continue
-                known = by_release.get(pod.release)
+                # a process reads its start-up settings when its pod is created
+                born = self.w.at(pod.created_at).services.get(c.name, svc)
+                known = by_release.get((pod.release, id(born)))
                 if known is None:
                     b = service_behavior(st, svc, pod.release)
                     fail = poisoned.get(c.name) or startup_failure(
-                        c, svc, b, self.topo.defaults[c.name])
-                    known = by_release[pod.release] = (b, fail)
+                        c, born, b, self.topo.defaults[c.name])
+                    known = by_release[(pod.release, id(born))] = (b, fail)
                 ps = pod_status(c, svc, pod, known[0], t, known[1])
                 m.pods.append(ps)
                 if ps.ready:
@@ -137,8 +152,11 @@ class _Solver:
         ep_rates: dict[str, dict[str, float]] = {n: {} for n in topo.names}
         edge = topo.kind_of("edge")[0]
         gateways = topo.kind_of("gateway")
+        routed = any(sp.get("path") for sp in st.traffic.spikes)
         for ep in topo.endpoints:
             r = ep.base_rps * factor
+            if routed:
+                r *= spike_factor(st, self.t, ep.path)
             rate[edge] += r
             ep_rates[edge][ep.path] = r
             passed = r * self._pass(edge)
@@ -197,17 +215,27 @@ class _Solver:
         cap = self.consume_capacity(worker)
         pub = self.publish_rate(topic.queue)
         depth = stores.queue_depth(topic, pub, cap, self.t)
-        return cap if depth > 0 else min(pub, cap)
+        return (cap if depth > 0 else min(pub, cap)) / self.useful_share(worker)
 
     def consume_capacity(self, worker: Component) -> float:
+        """Messages per second the consumers finish for good (duplicates excluded)."""
         m = self.m[worker.name]
         threads = int(self.st.services[worker.name].config.get("WORKER_THREADS", worker.threads))
         ms = m.mean_ms or worker.base_latency_ms
-        cap = m.ready * threads * 1000.0 / max(ms, 1.0)
-        vis = float(self.st.services[worker.name].config.get("VISIBILITY_TIMEOUT_S", 60))
-        if vis * 1000.0 < ms * 1.5:
-            cap *= 0.5  # messages reappear before they are acked and are processed twice
-        return cap
+        return m.ready * threads * 1000.0 / max(ms, 1.0) * self.useful_share(worker)
+
+    def useful_share(self, worker: Component) -> float:
+        """Share of processing that is not a duplicate: a consumer takes ``BATCH_SIZE``
+        messages at once; those not acked within the visibility timeout reappear and are
+        processed again by another consumer."""
+        cfg = self.st.services[worker.name].config
+        vis = cfg.get("VISIBILITY_TIMEOUT_S", 60)
+        batch = cfg.get("BATCH_SIZE", 1)
+        if not isinstance(vis, int | float) or not isinstance(batch, int | float):
+            return 1.0
+        ms = self.m[worker.name].mean_ms or worker.base_latency_ms
+        batch_ms = max(float(batch), 1.0) * ms
+        return min(1.0, max(float(vis), 0.05) * 1000.0 / batch_ms)
 
     def publish_rate(self, queue: str) -> float:
         total = 0.0
@@ -215,7 +243,8 @@ class _Solver:
             for d in c.deps:
                 if d.kind == "publish" and d.target == queue:
                     m = self.m[c.name]
-                    total += (m.served_rps or self.rate.get(c.name, 0.0)) * d.calls
+                    total += (m.served_rps or self.rate.get(c.name, 0.0)) * d.calls * \
+                        self.mean_b(c.name, "publish_mult")
         return total
 
     # -- stores ---------------------------------------------------------------------------
@@ -330,12 +359,11 @@ class _Solver:
             cap = self.consume_capacity(worker)
             depth = stores.queue_depth(topic, pub, cap, self.t)
             consumed = cap if depth > 0 else min(pub, cap)
-            vis = float(self.st.services[worker.name].config.get("VISIBILITY_TIMEOUT_S", 60))
-            wm = self.m[worker.name].mean_ms or worker.base_latency_ms
+            useful = self.useful_share(worker)
             m.extra.update(depth=depth, publish_rps=pub, consume_rps=consumed,
                            consumer_capacity_rps=cap,
                            lag_s=depth / consumed if consumed > 0 else (depth and 86400.0),
-                           redelivered_rps=consumed if vis * 1000 < wm * 1.5 else 0.0,
+                           redelivered_rps=consumed * (1.0 / useful - 1.0),
                            consumers=float(self.m[worker.name].ready))
 
     def external(self, c: Component) -> None:

@@ -21,6 +21,8 @@ MAX_BACKOFF_S = 300.0
 _INT_KEYS = ("_THREADS", "_POOL_SIZE", "_TIMEOUT_MS", "_RETRIES", "_S", "BATCH_SIZE", "_RPS",
              "WORKER_CONNECTIONS")
 _LOG_LEVELS = {"debug", "info", "warning", "error"}
+_REDIS_POLICIES = {"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
+                   "volatile-lfu", "volatile-random", "volatile-ttl"}
 
 
 def startup_failure(comp: Component, svc: Service, behavior: dict[str, Any],
@@ -39,6 +41,21 @@ def startup_failure(comp: Component, svc: Service, behavior: dict[str, Any],
     level = cfg.get("LOG_LEVEL")
     if level is not None and level not in _LOG_LEVELS:
         return f"ValueError: Unknown level: '{level}' (LOG_LEVEL)"
+    if comp.kind == "redis":
+        return _redis_config_error(cfg)
+    return None
+
+
+def _redis_config_error(cfg: dict[str, Any]) -> str | None:
+    """Redis refuses to start on a directive it cannot parse, as redis-server does."""
+    policy = cfg.get("maxmemory-policy")
+    if policy is not None and policy not in _REDIS_POLICIES:
+        return (f"*** FATAL CONFIG FILE ERROR (Redis 7.2.4) *** 'maxmemory-policy \"{policy}\"' "
+                f"Invalid maxmemory policy")
+    mem = str(cfg.get("maxmemory", "0")).strip().lower()
+    if not mem.rstrip("kmgb").replace(".", "", 1).isdigit():
+        return (f"*** FATAL CONFIG FILE ERROR (Redis 7.2.4) *** 'maxmemory \"{mem}\"' "
+                f"argument couldn't be parsed into an integer")
     return None
 
 
