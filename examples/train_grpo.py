@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     tr.add_argument("--lr", type=float, default=1e-6)
     tr.add_argument("--beta", type=float, default=0.0, help="KL coefficient")
     tr.add_argument("--temperature", type=float, default=1.0)
-    tr.add_argument("--max-completion-length", type=int, default=8192,
+    tr.add_argument("--max-completion-length", type=int, default=16384,
                     help="tokens over the whole multi-turn rollout, tool outputs included")
     tr.add_argument("--max-tool-iterations", type=int, default=40)
     tr.add_argument("--bf16", action="store_true")

@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 import pytest
+from fastmcp import Client
 from hud.agents.openai_compatible.agent import OpenAIChatAgent
 from hud.agents.types import OpenAIChatConfig
 from hud.eval import LocalRuntime
@@ -21,7 +22,14 @@ from hud.graders.results import EvaluationResult
 from openai.types.chat import ChatCompletion
 
 import warroom
-from warroom.integrations.hud_env import CAPABILITY, make_environment, rubric_subscores, tasks
+from warroom.integrations.hud_env import (
+    CAPABILITY,
+    IncidentDesk,
+    make_environment,
+    mcp_server,
+    rubric_subscores,
+    tasks,
+)
 from warroom.scenarios import get
 from warroom.scoring import rubric
 from warroom.tools.registry import load_all
@@ -41,7 +49,7 @@ def right_report(scenario_id: str) -> dict[str, Any]:
 
 def script_for(scenario_id: str) -> list[tuple[str, dict[str, Any]]]:
     return [("list_alerts", {}), ("get_service_map", {}), ("db_activity", {}),
-            ("not_a_tool", {}), ("submit_report", right_report(scenario_id))]
+            ("query_metrics", {"bogus": 1}), ("submit_report", right_report(scenario_id))]
 
 
 class ScriptedChat:
@@ -99,7 +107,12 @@ def test_scripted_episode_through_hud_runner_gets_warroom_score() -> None:
     assert run.trace.status == "completed"
     assert run.reward == pytest.approx(expected["score"])
     assert run.grade.info["success"] == expected["success"]
-    assert run.grade.info["result"]["score"] == expected["score"]
+    assert run.grade.info["result"] == json.loads(json.dumps(expected))
+    (root,) = run.grade.evaluation["subscores"]
+    assert root["name"] == expected["rubric"]["name"]
+    assert root["value"] == pytest.approx(expected["score"])
+    assert [c["name"] for c in root["children"]] == [
+        c["name"] for c in expected["rubric"]["children"]]
     assert run.grade.info["scenario"] == SCENARIO and run.grade.info["seed"] == SEED
 
     first = model.requests[0]
@@ -197,3 +210,18 @@ def test_rubric_tree_becomes_subscores_that_explain_the_reward() -> None:
         EvaluationResult(reward=tree["score"], subscores=[root])
     assert rubric_subscores(tree, 1.0) is None
     assert rubric_subscores(None, 0.5) is None
+
+
+def test_mcp_server_lists_registry_tools_with_schemas_and_hints() -> None:
+    async def listed() -> list[Any]:
+        async with Client(mcp_server(IncidentDesk())) as client:
+            return list(await client.list_tools())
+
+    tools = {t.name: t for t in asyncio.run(listed())}
+    specs = load_all()
+    assert set(tools) == set(specs)
+    for name, spec in specs.items():
+        assert tools[name].inputSchema == spec.json_schema()
+        hints = tools[name].annotations
+        assert hints is not None and hints.readOnlyHint == (spec.kind == "read")
+        assert hints.destructiveHint == (spec.kind == "write")

@@ -9,14 +9,14 @@ import pytest
 
 pytest.importorskip("openai", reason="needs the llm extra: pip install 'warroom[llm]'")
 
-from warroom.agents import make_policy  # noqa: E402
-from warroom.agents.llm import (  # noqa: E402
+from warroom.agents import make_policy
+from warroom.agents.llm import (
     TRIMMED,
     LLMActionError,
     LLMEndpointError,
     LLMPolicy,
 )
-from warroom.env.types import Observation, ToolCall  # noqa: E402
+from warroom.env.types import Observation, ToolCall
 
 try:
     from fake_openai_server import FakeOpenAIServer
@@ -153,7 +153,7 @@ def test_timeout_is_retried_then_reported() -> None:
         assert p.usage["retries"] == 1
     with FakeOpenAIServer([{"delay": 1.5, "text": "late"}] * 2) as srv:
         p = policy(srv, timeout_s=0.3, max_retries=1)
-        with pytest.raises(LLMEndpointError, match="timed out after 0.3s"):
+        with pytest.raises(LLMEndpointError, match=r"timed out after 0\.3s"):
             p.act(Observation(PAGE))
 
 
@@ -240,6 +240,10 @@ def test_system_prompt_override_from_file(tmp_path: Any) -> None:
         p = policy(srv, system_prompt=str(path))
         p.act(Observation(PAGE))
     assert srv.requests[0]["messages"][0]["content"] == "You are a careful SRE."
+    with pytest.raises(FileNotFoundError, match=r"missing\.md"):
+        LLMPolicy("m", base_url=srv.url, system_prompt=str(tmp_path / "missing.md"))
+    inline = LLMPolicy("m", base_url=srv.url, system_prompt="Be brief.\nUse tools.")
+    assert inline.system_prompt == "Be brief.\nUse tools."
 
 
 def test_registered_and_plays_a_real_episode_to_the_report() -> None:

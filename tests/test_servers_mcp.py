@@ -21,8 +21,9 @@ from mcp.client.streamable_http import streamable_http_client
 
 from warroom.servers.auth import check_exposure, is_loopback
 from warroom.servers.episodes import EpisodeStore
+from warroom.servers.mcp_server import http_app
 from warroom.servers.mcp_tools import IncidentTools, tool_definitions
-from warroom.servers.process import ServerProcess
+from warroom.servers.process import ServerProcess, serve_in_thread
 from warroom.tools.registry import load_all
 
 SCENARIO = "db_connection_leak/app/easy/v1"
@@ -80,7 +81,7 @@ def test_stdio_plays_a_whole_episode() -> None:
             assert not done.is_error, _text(done)
             assert done.structured_content["done"] is True
             result = done.structured_content["result"]
-            assert 0.0 <= result["score"] <= 1.0 and result["steps"] == 3
+            assert 0.0 <= result["score"] <= 1.0 and isinstance(result["success"], bool)
             over = await client.call_tool("list_alerts", {"episode_id": eid})
             assert over.is_error and "over" in _text(over)
             end = await client.call_tool("end_incident", {"episode_id": eid})
@@ -143,8 +144,8 @@ def test_open_episode_limit_over_http() -> None:
             await client.call_tool("end_incident", {"episode_id": eid})
             await _start(client)
 
-    with ServerProcess([*SERVER, "--max-open", "1"]) as srv:
-        anyio.run(play, f"{srv.url}/mcp")
+    with serve_in_thread(http_app(EpisodeStore(max_open=1))) as url:
+        anyio.run(play, f"{url}/mcp")
 
 
 def test_idle_episodes_expire_with_a_clear_error() -> None:
@@ -177,14 +178,14 @@ def test_bearer_token_and_loopback_rule() -> None:
                 Client(streamable_http_client(url, http_client=http)) as client:
             return [t.name for t in (await client.list_tools()).tools]
 
-    with ServerProcess([*SERVER, "--token", "s3cret"]) as srv:
-        req = urllib.request.Request(f"{srv.url}/mcp", data=b"{}", method="POST",
+    with serve_in_thread(http_app(token="s3cret")) as url:
+        req = urllib.request.Request(f"{url}/mcp", data=b"{}", method="POST",
                                      headers={"Content-Type": "application/json"})
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req)
         assert err.value.code == 401
-        with urllib.request.urlopen(f"{srv.url}/health") as resp:
+        with urllib.request.urlopen(f"{url}/health") as resp:
             assert resp.status == 200
-        assert "start_incident" in anyio.run(play, f"{srv.url}/mcp", "s3cret")
+        assert "start_incident" in anyio.run(play, f"{url}/mcp", "s3cret")
         with pytest.raises(Exception):  # noqa: B017 - the client raises its own error type
-            anyio.run(play, f"{srv.url}/mcp", "wrong")
+            anyio.run(play, f"{url}/mcp", "wrong")

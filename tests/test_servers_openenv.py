@@ -17,8 +17,9 @@ from openenv.core.mcp_client import MCPToolClient
 from openenv.validation.parsers.openenv_yaml import OpenEnvYamlParser
 
 import warroom
+from warroom.servers.openenv_app import create_openenv_app
 from warroom.servers.openenv_env import IncidentEnvironment
-from warroom.servers.process import ServerProcess
+from warroom.servers.process import ServerProcess, serve_in_thread
 from warroom.tools.registry import load_all
 
 SCENARIO = "db_connection_leak/app/easy/v1"
@@ -60,7 +61,7 @@ def test_whole_episode_over_websocket(server: ServerProcess) -> None:
         final = env.step(_call("submit_report", REPORT))
         assert final.done and final.observation["ok"]
         result = final.metadata["result"]
-        assert 0.0 <= result["score"] <= 1.0 and result["steps"] == len(READS) + 2
+        assert 0.0 <= result["score"] <= 1.0 and isinstance(result["success"], bool)
         state = env.state()
         assert state["done"] and state["step_count"] == len(READS) + 2
         assert state["result"] == result and len(state["state_hash"]) == 64
@@ -110,17 +111,16 @@ def test_capacity_is_refused_clearly() -> None:
                 with pytest.raises(RuntimeError, match="CAPACITY_REACHED"):
                     await second.reset(scenario=SCENARIO)
 
-    with ServerProcess([*SERVER, "--max-sessions", "1"]) as srv:
-        asyncio.run(play(srv.url))
+    with serve_in_thread(create_openenv_app(max_concurrent_envs=1)) as url:
+        asyncio.run(play(url))
 
 
 def test_bearer_token_guards_the_websocket() -> None:
-    with ServerProcess([*SERVER, "--token", "s3cret"]) as srv:
-        with pytest.raises(ConnectionError):
-            with GenericEnvClient(base_url=srv.url).sync() as env:
-                env.reset(scenario=SCENARIO)
+    with serve_in_thread(create_openenv_app(token="s3cret")) as url:
+        with pytest.raises(ConnectionError), GenericEnvClient(base_url=url).sync() as env:
+            env.reset(scenario=SCENARIO)
         headers = {"Authorization": "Bearer s3cret"}
-        with GenericEnvClient(base_url=srv.url, headers=headers).sync() as env:
+        with GenericEnvClient(base_url=url, headers=headers).sync() as env:
             assert env.reset(scenario=SCENARIO).observation["scenario"] == SCENARIO
 
 

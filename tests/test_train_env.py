@@ -31,7 +31,7 @@ def test_every_registry_tool_is_a_generated_method() -> None:
     for name, spec in REGISTRY.items():
         method = getattr(env_cls, name)
         assert method.__doc__.startswith(" ".join(spec.description.split()))
-        assert "Args:" in method.__doc__ or not spec.params and spec.kind != "read"
+        assert "Args:" in method.__doc__ or (not spec.params and spec.kind != "read")
         hints = typing.get_type_hints(method)
         assert hints["return"] is str
         assert set(hints) - {"return", "page"} == {p.name for p in spec.params}
@@ -60,7 +60,7 @@ def test_options_subset_success_reward_and_pickling() -> None:
                              name="Small", max_steps=3)
     assert env_cls._tool_names == ("list_alerts", "submit_report")
     assert not hasattr(env_cls, "search_logs") and issubclass(env_cls, WarroomToolEnv)
-    env = env_cls()
+    env: typing.Any = env_cls()
     env.reset(**row())
     assert env.get_reward() == -1.0
     env.list_alerts()

@@ -14,18 +14,19 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.train
 pytest.importorskip("trl", reason="needs the train extra: pip install 'warroom[train]'")
 
-import torch  # noqa: E402
-from transformers.utils import get_json_schema  # noqa: E402
-from trl import GRPOConfig, GRPOTrainer  # noqa: E402
+import torch
+from transformers.utils import get_json_schema
+from trl import GRPOConfig, GRPOTrainer
 
-import warroom  # noqa: E402
-from warroom.tools.registry import REGISTRY  # noqa: E402
-from warroom.train.datasets import scenario_rows, to_dataset  # noqa: E402
-from warroom.train.grpo import WarroomEnv  # noqa: E402
-from warroom.train.tiny import build_model, build_tokenizer  # noqa: E402
+import warroom
+from warroom.tools.registry import REGISTRY
+from warroom.train.datasets import scenario_rows, to_dataset
+from warroom.train.grpo import WarroomEnv
+from warroom.train.tiny import build_model, build_tokenizer
+
+pytestmark = pytest.mark.train
 
 
 def test_generated_tool_schemas_match_the_registry() -> None:
@@ -45,7 +46,7 @@ def test_generated_tool_schemas_match_the_registry() -> None:
                     assert schema[key] == want_props[arg][key], (name, arg)
 
 
-class Recorded(WarroomEnv):  # type: ignore[misc,valid-type]
+class Recorded(WarroomEnv):
     """The default environment, recording each reward it hands to the trainer."""
 
     rewards: list[float] = []
@@ -124,3 +125,21 @@ def test_two_grpo_steps_on_cpu_reach_the_logged_reward(tmp_path: Any) -> None:
     assert good_score > bad_score
     assert good_score == pytest.approx(Recorded.episodes[0].result["score"])
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_example_recipe_runs_a_tiny_lora_curriculum(tmp_path: Any) -> None:
+    """examples/train_grpo.py end to end on the CPU: curriculum rows, LoRA, save."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "train_grpo.py"
+    spec = importlib.util.spec_from_file_location("train_grpo_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    torch.set_num_threads(1)
+    example.main(["--tiny", "--curriculum", "easy:1", "--num-generations", "2",
+                  "--per-device-batch", "2", "--grad-accum", "1",
+                  "--max-completion-length", "16", "--lora-r", "4", "--tools",
+                  "list_alerts,get_service_map", "--output-dir", str(tmp_path)])
+    assert (tmp_path / "adapter_config.json").is_file()

@@ -7,17 +7,18 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.train
 pytest.importorskip("trl", reason="needs the train extra: pip install 'warroom[train]'")
 
-import torch  # noqa: E402
-from trl import SFTConfig, SFTTrainer  # noqa: E402
+import torch
+from trl import SFTConfig, SFTTrainer
 
-from warroom.agents import POLICIES, Policy, register_policy  # noqa: E402
-from warroom.env.types import Observation, ToolCall  # noqa: E402
-from warroom.tools.registry import schemas  # noqa: E402
-from warroom.train.sft import export_sft, load_sft  # noqa: E402
-from warroom.train.tiny import build_model, build_tokenizer  # noqa: E402
+from warroom.agents import POLICIES, Policy, register_policy
+from warroom.env.types import Observation, ToolCall
+from warroom.tools.registry import schemas
+from warroom.train.sft import export_sft, load_sft
+from warroom.train.tiny import build_model, build_tokenizer
+
+pytestmark = pytest.mark.train
 
 
 @pytest.fixture(scope="module")

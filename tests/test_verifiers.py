@@ -122,6 +122,10 @@ def test_scripted_rollouts_through_vf_eval_get_warroom_scores(tmp_path: Path) ->
     assert solved.metrics["warroom/reported"] == 1.0
     assert solved.metrics["warroom/success"] == float(expected["success"])
     assert solved.metrics["warroom/score"] == pytest.approx(expected["score"])
+    root = expected["rubric"]["name"]
+    assert solved.metrics[f"warroom/rubric/{root}"] == pytest.approx(expected["score"])
+    for child in expected["rubric"]["children"]:
+        assert solved.metrics[f"warroom/rubric/{root}/{child['name']}"] == child["score"]
 
     silent = traces[SILENT]
     assert direct_result(SILENT, get(SILENT).seed) is None
@@ -146,11 +150,14 @@ def test_taskset_selects_catalog_incidents_with_their_page() -> None:
         sc = get(data.scenario)
         assert (data.seed, data.tier, data.split, data.family) == (sc.seed, "easy", "test",
                                                                    sc.family)
-        assert "INCIDENT PAGE" in data.prompt_text and "submit_report" in data.prompt_text
+        assert "INCIDENT PAGE" in data.prompt_text
+        assert data.system_prompt is not None and "submit_report" in data.system_prompt
     assert len({t.key for t in tasks}) == 3
 
-    explicit = load_taskset(IncidentTasksetConfig(id=PLUGIN_ID, scenarios=[SOLVED]))
+    explicit = list(load_taskset(IncidentTasksetConfig(id=PLUGIN_ID, scenarios=[SOLVED],
+                                                       max_steps=7)))
     assert [t.data.scenario for t in explicit] == [SOLVED]
+    assert "Budget: 7 tool calls" in explicit[0].data.prompt_text
 
 
 def test_toolset_serves_every_registry_tool_bare_named() -> None:

@@ -4,10 +4,11 @@
 # verifiers, and runs tests/test_verifiers.py; exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+export WARROOM_SEPARATE_ENV=1  # tests/conftest.py collects these files only then
 
 venv=.venvs/verifiers
 "${PYTHON:-python3}" -m venv --clear "$venv"
 # pip's config names file:// mirrors that may be absent; drop only those warnings.
 "$venv/bin/pip" install -q -e ".[verifiers]" "verifiers>=0.4,<0.5" "pytest>=8" 2>&1 \
-    | { grep -v '^WARNING: Location' || true; }
+    | { grep -v -E '^WARNING: (Location|Running pip)' || true; }
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_verifiers.py

@@ -19,11 +19,13 @@ from typing import Any
 from ..env.types import Observation, ToolCall
 from ..world.faults import Truth
 from .base import Policy, register_policy
+from . import heuristic_infra as infra
 from .heuristic_signs import Hypothesis, Notes, category, diagnose, seconds
 
 Runbook = Generator[ToolCall, Observation, None]
 FINAL_STEPS = 7  # fixes, update, page and report need this many calls at most
 MAX_LOG_READS = 4
+SECOND_FIX = 0.8  # how convincing a second hypothesis must be to act on it too
 
 
 @register_policy("heuristic")
@@ -74,13 +76,21 @@ class HeuristicPolicy(Policy):
                                                  "minutes": 30})
             n.logs[svc] = [ln["line"] for ln in (obs.data or {}).get("lines", [])]
         yield from self._stores()
-        hyps = diagnose(n)
+        hyps = diagnose(n, infra.SIGNS)
         best = hyps[0] if hyps else self._guess()
         for call in best.confirm:
             if self._room():
-                yield call
+                n.absorb(call, (yield call).data)
+        hyps = diagnose(n, infra.SIGNS) or [best]  # what the confirming reads showed may sharpen the fix
+        best = hyps[0]
         for call in best.fixes:
             yield call
+        for other in hyps[1:]:  # a second, independent fault with a clear signature
+            if other.score >= SECOND_FIX and other.fixes and other.component != best.component \
+                    and self._room(FINAL_STEPS - len(best.fixes) + len(other.fixes)):
+                for call in other.fixes:
+                    yield call
+                break
         yield ToolCall("post_update", {"status": "identified", "message":
                                        f"{best.component}: {best.why}; mitigation applied, "
                                        f"monitoring."})
@@ -105,10 +115,35 @@ class HeuristicPolicy(Policy):
             n.providers = _list((yield ToolCall("provider_status", {})).data)
             if self._room():
                 n.flags = _list((yield ToolCall("list_flags", {})).data)
-        for svc in n.components:
-            text = n.text_of(svc)
-            if ("maintenance mode" in text or "rate limit exceeded" in text) and self._room():
-                n.configs[svc] = dict((yield ToolCall("get_config", {"service": svc})).data or {})
+        if infra.wants_db_reads(n):
+            dbs = [c for c, v in n.components.items() if v["kind"] == "postgres"]
+            for db in dbs:
+                if db not in n.logs and self._room():
+                    call = ToolCall("search_logs", {"service": db, "level": "ERROR",
+                                                    "minutes": 30})
+                    n.absorb(call, (yield call).data)
+            for db in dbs:
+                if self._room() and ("replica" not in db or re.search(
+                        "record not found|NotFoundError", seen)):
+                    call = ToolCall("db_activity", {"database": db})
+                    n.absorb(call, (yield call).data)
+        suspects = infra.config_suspects(n)
+        for svc in suspects[:2]:
+            if self._room():
+                call = ToolCall("get_config", {"service": svc})
+                n.absorb(call, (yield call).data)
+        sibling = self._sibling(suspects[0]) if suspects else None
+        if sibling and self._room():
+            call = ToolCall("get_config", {"service": sibling})
+            n.absorb(call, (yield call).data)
+
+    def _sibling(self, service: str) -> str | None:
+        """Another service of the same kind, preferably sharing a dependency."""
+        n = self.notes
+        kind = n.kind(service)
+        same = [c for c in n.components if c != service and n.kind(c) == kind]
+        shared = [c for c in same if set(n.deps(c)) & set(n.deps(service))]
+        return (shared or same or [None])[0]
 
     def _read_map(self, obs: Observation) -> None:
         data = obs.data or {}

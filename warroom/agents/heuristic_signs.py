@@ -58,6 +58,21 @@ class Notes:
     locks: list[dict[str, Any]] = field(default_factory=list)
     flags: list[dict[str, Any]] = field(default_factory=list)
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    activity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def absorb(self, call: ToolCall, data: Any) -> None:
+        """Keep what a confirming read showed (pod limits, configs, locks)."""
+        if call.name == "describe_pod" and isinstance(data, dict) and data.get("service"):
+            self.pods[data["service"]] = data
+        elif call.name == "get_config" and isinstance(data, dict):
+            self.configs[call.arguments.get("service", "")] = data
+        elif call.name == "db_locks" and isinstance(data, list):
+            self.locks = [d for d in data if isinstance(d, dict)]
+        elif call.name == "db_activity" and isinstance(data, dict):
+            self.activity[data.get("database", "")] = list(data.get("rows", []))
+        elif call.name == "search_logs" and isinstance(data, dict):
+            self.logs[data.get("service", "")] = [ln["line"] for ln in data.get("lines", [])]
 
     def owner(self, name: str) -> str | None:
         return self.components.get(name, {}).get("team")
@@ -135,8 +150,15 @@ def sign_oom(n: Notes) -> list[Hypothesis]:
             h.confirm.insert(0, memory)
             out.append(h)
         else:
-            out.append(Hypothesis(0.6, svc, ("memory_limit", "oom", "memory"), None, [],
-                                  [memory, ToolCall("list_pods", {"service": svc})],
+            pod = next((e["object"].split("/", 1)[1] for e in n.events
+                        if e["reason"] == "OOMKilling" and n.service_of_pod(e["object"]) == svc),
+                       None)
+            limit = n.pods.get(svc, {}).get("mem_limit_mb")
+            fixes = [ToolCall("set_resources", {"service": svc, "memory_mb": int(limit) * 2})] \
+                if isinstance(limit, int | float) else []
+            out.append(Hypothesis(0.6, svc, ("memory_limit", "oom", "memory"), None, fixes,
+                                  [memory] + ([ToolCall("describe_pod", {"pod": pod})]
+                                              if pod else []),
                                   why="OOM kills without a release"))
     return out
 
@@ -149,13 +171,14 @@ def sign_scale_down(n: Notes) -> list[Hypothesis]:
         m = re.search(r"replicas (\d+) -> (\d+)", a["detail"])
         if not (a["action"] == "scale" and m and int(m.group(2)) < int(m.group(1))):
             continue
-        if a["target"] not in suspects or "below target" in a["rationale"]:
-            continue
+        if re.search(r"cpu|utili[sz]ation|below target", a["rationale"], re.I):
+            continue  # a routine scale-down on low load
         svc = a["target"]
         want = max(int(x) for b in n.fleet if b["target"] == svc
                    for x in re.findall(r"replicas (\d+) ->", b["detail"]))
         out.append(Hypothesis(
-            0.95, svc, ("rogue_agent/autoscaler", "rogue_agent"), a["agent"],
+            0.95 if svc in suspects else 0.75, svc, ("rogue_agent/autoscaler", "rogue_agent"),
+            a["agent"],
             [ToolCall("pause_agent", {"agent": a["agent"],
                                       "reason": f"scaled {svc} down while it is overloaded"}),
              ToolCall("scale_service", {"service": svc, "replicas": want})],
@@ -186,7 +209,7 @@ def sign_pool(n: Notes) -> list[Hypothesis]:
 
 
 def sign_bad_release(n: Notes) -> list[Hypothesis]:
-    out = []
+    out: list[Hypothesis] = []
     for svc in n.symptoms() + [i["service"] for i in n.issues]:
         rel = n.recent_release(svc)
         if rel is None or any(h.component == svc for h in out):
@@ -272,9 +295,12 @@ SIGNS: tuple[Callable[[Notes], list[Hypothesis]], ...] = (
     sign_bad_release, sign_overload)
 
 
-def diagnose(n: Notes) -> list[Hypothesis]:
+Sign = Callable[[Notes], list[Hypothesis]]
+
+
+def diagnose(n: Notes, extra: tuple[Sign, ...] = ()) -> list[Hypothesis]:
     """Every hypothesis the notes support, most convincing first (ties: symptom order)."""
-    found = [h for sign in SIGNS for h in sign(n)]
+    found = [h for sign in SIGNS + extra for h in sign(n)]
     order = {s: i for i, s in enumerate(n.symptoms())}
     return sorted(found, key=lambda h: (-h.score, order.get(h.component, 99), h.component))
 

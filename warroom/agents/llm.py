@@ -13,8 +13,9 @@ an observation that says what was wrong, and the model is asked again; past
 ``max_format_errors`` such retries in a row the policy raises ``LLMActionError``. Endpoint
 failures are never hidden: 429, 5xx, timeouts and connection errors are retried with
 exponential back-off (honouring ``Retry-After``), then raise ``LLMEndpointError`` with what was
-tried; other 4xx errors raise at once. Old observations are trimmed to fit a context budget; the system prompt and the
-incident page never are. Tokens, latency, retries and cost are kept per step and per episode.
+tried; other 4xx errors raise at once. Old observations are trimmed to fit a context budget;
+the system prompt and the incident page never are. Tokens, latency, retries and cost are kept
+per step and per episode.
 """
 
 from __future__ import annotations
@@ -54,16 +55,19 @@ def default_system_prompt() -> str:
 
 
 def load_system_prompt(prompt: str | Path | None) -> str:
-    """``None`` gives the default; an existing file path is read; other text is used as is."""
+    """``None`` gives the default; a path (an existing file, or one-line text ending in .md or
+    .txt) is read, and a missing file is an error; any other text is the prompt itself."""
     if prompt is None:
         return default_system_prompt()
-    if isinstance(prompt, Path) or (len(str(prompt)) < 4096 and "\n" not in str(prompt)
-                                    and Path(str(prompt)).is_file()):
-        path = Path(prompt)
+    text = str(prompt)
+    looks_like_path = "\n" not in text and len(text) < 1024 and (
+        Path(text).suffix in (".md", ".txt") or Path(text).is_file())
+    if isinstance(prompt, Path) or looks_like_path:
+        path = Path(text)
         if not path.is_file():
             raise FileNotFoundError(f"system prompt file not found: {path}")
         return path.read_text("utf-8")
-    return str(prompt)
+    return text
 
 
 @dataclass
@@ -214,9 +218,9 @@ class LLMPolicy(Policy):
                 self._add_observation(self._awaiting, observation.text)
                 self._awaiting = None
             if self._queue:
-                call_id, call = self._queue.pop(0)
+                call_id, queued = self._queue.pop(0)
                 self._awaiting = call_id
-                return call
+                return queued
             for _ in range(self.max_format_errors + 1):
                 message = self._complete(step)
                 call = (self._take_native(message, step) if self.tool_mode == "native"
@@ -224,7 +228,7 @@ class LLMPolicy(Policy):
                 if call is not None:
                     return call
             raise LLMActionError(f"{self.model} gave {step.format_errors} malformed replies in "
-                                 f"a row; last problem is in the transcript (policy.messages)")
+                                 "a row; the last problem is in the transcript (policy.messages)")
         finally:
             self._account(step)
 
@@ -328,7 +332,7 @@ class LLMPolicy(Policy):
         if self.max_tokens is not None:
             kwargs["max_tokens"] = self.max_tokens
         if self.seed_requests:
-            kwargs["seed"] = self._seed
+            kwargs["seed"] = self._seed % 2**31
         if self.tool_mode == "native":
             kwargs["tools"] = self.tools
         else:

@@ -65,7 +65,7 @@ def render_tool(schema: dict[str, Any]) -> str:
     for name, p in params.get("properties", {}).items():
         opt = "" if name in required else "?"
         args.append(f"{name}{opt}: {_type_text(p)}")
-        if p.get("description"):
+        if p.get("description") and name != "page":
             lines.append(f"    {name}: {p['description']}")
     head = f"- {fn['name']}({', '.join(args)}): {fn.get('description', '')}".rstrip()
     return "\n".join([head, *lines])
@@ -74,7 +74,8 @@ def render_tool(schema: dict[str, Any]) -> str:
 def render_instructions(tools: list[dict[str, Any]]) -> str:
     """The tool list and the reply format, appended to the system prompt in ReAct mode."""
     listing = "\n".join(render_tool(t) for t in tools)
-    return f"Tools (arguments marked ? are optional):\n{listing}\n\n{FORMAT}"
+    return ("Tools (arguments marked ? are optional; page? reads further into a long output):"
+            f"\n{listing}\n\n{FORMAT}")
 
 
 def _suggest(name: str, known: list[str]) -> str:
@@ -118,5 +119,6 @@ def parse_action(text: str, tool_names: list[str]) -> Parsed:
     m = _INPUT.search(text)
     args, error = ({}, None) if m is None else _json_object(text[m.end():])
     if error or args is None:
-        return Parsed(None, f"{error} Example: Action Input: {{\"service\": \"checkout\"}}", thought)
+        example = 'Action Input: {"service": "checkout"}'
+        return Parsed(None, f"{error} Example: {example}", thought)
     return Parsed(ToolCall(name, args), None, thought)

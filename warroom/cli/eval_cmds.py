@@ -40,7 +40,8 @@ def leaderboard_table(summary: dict[str, Any]) -> Table:
     for e in summary["leaderboard"]:
         lo, hi = e["success_ci"]
         t.add_row(str(e["rank"]), e["policy"], str(e["n"]),
-                  f"{_pct(e['success_rate'])} [{lo:.0%}, {hi:.0%}]", _num(e["mean_score"]),
+                  f"{_pct(e['success_rate'])} [{lo * 100:.0f}-{hi * 100:.0f}]",
+                  _num(e["mean_score"]),
                   _pct(e["diagnosis_accuracy"]), _pct(e["mitigation_rate"]),
                   _num(e["mean_steps"], "{:.1f}"), _pct(e["invalid_action_rate"]),
                   str(e["errors"]))
@@ -139,6 +140,8 @@ def eval_command(
                                "by_tier": summary["groups"]["policy_tier"]}, default=str))
         return
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=120)
     console.print(leaderboard_table(summary))
     console.print(tier_table(summary))
     console.print(f"run: {run.path}  ({summary['episodes']} episodes, "

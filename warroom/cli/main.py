@@ -18,7 +18,7 @@ from ..agents import make_policy
 from ..env.types import ToolCall
 from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
-from . import render
+from . import options, render
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="warroom: a deterministic incident war room for AI agents.")
@@ -45,11 +45,12 @@ def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or oo
 
 
 def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = None,
-                on_step: Any = None) -> dict[str, Any]:
+                on_step: Any = None, policy_kwargs: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
     """Run ``policy`` on ``scenario`` with ``seed``; return the JSON-able record."""
     ep = make(scenario, **({"max_steps": max_steps} if max_steps else {}))
     obs = ep.reset(seed=seed)
-    agent = make_policy(policy)
+    agent = make_policy(policy, **(policy_kwargs or {}))
     agent.reset(obs, ep.tools, seed, ep.truths if agent.needs_truth else None)
     if on_step:
         on_step(0, None, obs)
@@ -68,18 +69,26 @@ def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = N
 
 @app.command()
 def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
-        policy: str = typer.Option("heuristic", help="random, heuristic or oracle"),
+        policy: str = typer.Option("heuristic", help="random, heuristic, oracle or llm"),
         seed: int = typer.Option(0, help="episode seed"),
         max_steps: int | None = typer.Option(None, help="override the step budget"),
+        model: str | None = options.MODEL, base_url: str | None = options.BASE_URL,
+        api_key_env: str | None = options.API_KEY_ENV, tool_mode: str = options.TOOL_MODE,
+        price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
         as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
-    """Run a policy on one scenario and print its trajectory and score."""
+    """Run a policy (random, heuristic, oracle or llm) on one scenario; print the
+    trajectory and score."""
+    kwargs = options.llm_kwargs(model, base_url, api_key_env, tool_mode, price_in,
+                                price_out) if policy == "llm" else {}
+
     def show(step: int, call: ToolCall | None, obs: Any) -> None:
         if call is not None:
             render.show_call(step, call)
         render.show_observation(obs)
 
     try:
-        record = run_episode(scenario, policy, seed, max_steps, None if as_json else show)
+        record = run_episode(scenario, policy, seed, max_steps, None if as_json else show,
+                             kwargs)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0])) from None
     if as_json:

@@ -15,7 +15,16 @@ import json
 from typing import Any
 
 from ..scenarios.spec import Scenario
-from ..tools.registry import FINAL, REGISTRY, ToolError, ToolSpec, load_all, paginate, validate
+from ..tools.registry import (
+    FINAL,
+    REGISTRY,
+    WRITE,
+    ToolError,
+    ToolSpec,
+    load_all,
+    paginate,
+    validate,
+)
 from ..world.alerts import active_alerts
 from ..world.faults import Truth
 from ..world.telemetry import fmt
@@ -109,6 +118,8 @@ class Episode:
                        f"{', '.join(sorted(REGISTRY))}")
         text, data, ok = "", None, False
         if problem is None and spec is not None:
+            if spec.kind == WRITE:
+                self.grader.before_write()
             text, data, ok, problem = self._run(spec, tc)
         if problem is not None:
             text = f"ERROR: {problem}"
@@ -141,11 +152,6 @@ class Episode:
             return "", None, False, str(exc)
         self.world.advance(spec.cost_s)
         return text, out.data, True, None
-
-    def initial_world(self) -> World:
-        """A fresh copy of this episode's world at the incident page, before any action
-        (rebuilt from scenario and seed; the grader's counterfactual)."""
-        return start(self.scenario, self.seed)[0]
 
     def state_hash(self) -> str:
         """sha256 of the world's canonical state (clock, state, events, logs)."""

@@ -41,11 +41,12 @@ def policy_seed(scenario_id: str, seed: int) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def step_record(step: TraceStep) -> dict[str, Any]:
-    """A trace step as plain JSON (the final result is stored once, not per step)."""
+def step_record(step: TraceStep, start_t: float = 0.0) -> dict[str, Any]:
+    """A trace step as plain JSON; ``t`` is simulated seconds since the incident page (the
+    final result is stored once, not per step)."""
     info = {k: v for k, v in step.info.items() if k != "result"}
     return {"step": step.step, "tool": step.call.name, "arguments": step.call.arguments,
-            "ok": step.ok, "kind": step.kind, "t": round(step.t, 3),
+            "ok": step.ok, "kind": step.kind, "t": round(step.t - start_t, 3),
             "reward": step.reward, "text": step.text[:TEXT_CAP], "info": info}
 
 
@@ -70,7 +71,7 @@ def run_episode(policy: Policy, scenario: Scenario, seed: int,
         error += "\n" + "".join(traceback.format_tb(exc.__traceback__)[-3:])
     result = dict(episode.result) if episode.result is not None else failed_result(episode)
     return Outcome(
-        trace=[step_record(s) for s in episode.trace], result=result,
+        trace=[step_record(s, start_t) for s in episode.trace], result=result,
         steps=len(episode.trace),
         state_hash=episode.state_hash() if episode.world is not None else None,
         start_t=start_t, usage=dict(policy.usage), error=error,

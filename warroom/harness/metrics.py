@@ -56,9 +56,9 @@ def is_rogue(scenario: Scenario) -> bool:
                for f in scenario.faults)
 
 
-def episode_metrics(result: dict[str, Any], trace: list[dict[str, Any]], start_t: float,
-                    scenario: Scenario, usage: dict[str, Any] | None = None,
-                    error: str | None = None) -> dict[str, Any]:
+def episode_metrics(result: dict[str, Any], trace: list[dict[str, Any]], scenario: Scenario,
+                    usage: dict[str, Any] | None = None, error: str | None = None
+                    ) -> dict[str, Any]:
     """The flat metrics row of one episode (see ``ALIASES`` for the grader's names)."""
     m: dict[str, Any] = {k: _find(result, names) for k, names in ALIASES.items()}
     m["success"] = bool(result.get("success")) and error is None
@@ -67,8 +67,7 @@ def episode_metrics(result: dict[str, Any], trace: list[dict[str, Any]], start_t
     m["error"] = error is not None
     if m["invalid_rate"] is None:
         m["invalid_rate"] = (sum(not s["ok"] for s in trace) / len(trace)) if trace else 0.0
-    end_t = trace[-1]["t"] if trace else start_t
-    m["sim_time_s"] = round(end_t - start_t, 1)
+    m["sim_time_s"] = round(trace[-1]["t"], 1) if trace else 0.0
     if m["time_to_mitigate_s"] is None and m["mitigated"]:
         m["time_to_mitigate_s"] = m["sim_time_s"]
     if m["distractors"] is None:

@@ -58,7 +58,7 @@ def record_of(task: Task, scenario: Scenario, outcome: Outcome) -> dict[str, Any
         "seed": task.seed, "tier": scenario.tier, "family": scenario.family,
         "split": scenario.split, "fault": "+".join(fault_types),
         "result": outcome.result,
-        "metrics": episode_metrics(outcome.result, outcome.trace, outcome.start_t, scenario,
+        "metrics": episode_metrics(outcome.result, outcome.trace, scenario,
                                    outcome.usage, outcome.error),
         "steps": outcome.steps, "state_hash": outcome.state_hash, "usage": outcome.usage,
         "error": outcome.error, "wall_s": round(outcome.wall_s, 4)}

@@ -6,7 +6,8 @@ read-only). There is one task template per scenario family; its arguments are a 
 scenario id of that family and a seed. The agent ends the incident with ``submit_report``;
 a final answer that is a JSON report (``{"root_cause": {...}, "summary": ...}``) is filed
 for it when it did not. The grade is warroom's own result: ``reward`` is the episode score,
-``info`` carries success and the whole result; an incident closed without a report scores 0.
+``subscores`` the rubric tree, ``info`` success and the whole result; an incident left
+open (no report, step budget not spent) scores 0.
 
 One environment instance works one incident at a time. HUD's ``LocalRuntime`` serializes
 rollouts on a live instance; for parallel rollouts give it a constructor, e.g.
@@ -15,6 +16,9 @@ instance and its own MCP server. The MCP server binds to loopback on a free port
 
     env = make_environment()
     job = await env.templates["database"](scenario="db_connection_leak/app/easy/v0").run(agent)
+
+Served as a process (a container CMD, say):
+``python -m hud.environment.server warroom.integrations.hud_env --env make_environment``.
 """
 
 from __future__ import annotations

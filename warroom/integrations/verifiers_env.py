@@ -2,12 +2,12 @@
 
 Each task is one catalog incident (scenario id and seed). Its tools come from a per-rollout
 MCP toolset that serves every registry tool with its JSON schema, bare-named (no prefix),
-over one warroom episode living in the toolset's process. The prompt is warroom's system
-prompt plus the incident page. The rollout stops once the incident is closed
+over one warroom episode living in the toolset's process. The system prompt is warroom's,
+the prompt is the incident page. The rollout stops once the incident is closed
 (``submit_report``, or the step budget ran out). Rewards come from warroom's result, which
 the toolset writes into the rollout state: the reward ``warroom_score`` is the episode
-score (0 when no report was filed), and every number in the result (success, the rubric
-nodes, steps) is recorded as a metric under ``warroom/...``.
+score (0 for an incident left open), and every number in the result (success, each rubric
+node, ...) is recorded as a metric under ``warroom/...``.
 
 verifiers resolves a taskset id to a top-level module, so this one is registered under
 ``PLUGIN_ID``: call ``register()`` in the process that builds the env, then run with
@@ -148,11 +148,12 @@ class IncidentTaskset(vf.Taskset[IncidentTask, IncidentTasksetConfig]):
         chosen: list[Scenario] = ([get(s) for s in cfg.scenarios] if cfg.scenarios else
                                   generate(split=cfg.split, tier=cfg.tier, n=cfg.n,
                                            seed=cfg.seed, family=cfg.family))
-        prompt = _system_prompt()
+        system = _system_prompt()
+        options = {} if cfg.max_steps is None else {"max_steps": cfg.max_steps}
         for sc in chosen:
-            page = warroom.make(sc).reset(seed=sc.seed).text
+            page = warroom.make(sc, **options).reset(seed=sc.seed).text
             yield IncidentTask(IncidentData(
-                id=f"{sc.id}#{sc.seed}", name=sc.id, prompt=f"{prompt}\n\n{page}",
+                id=f"{sc.id}#{sc.seed}", name=sc.id, system_prompt=system, prompt=page,
                 scenario=sc.id, seed=sc.seed, family=sc.family, tier=sc.tier, split=sc.split,
                 max_steps=cfg.max_steps), cfg.task)
 

@@ -24,7 +24,7 @@ WEIGHTS = {"diagnosis": 0.30, "mitigation": 0.35, "evidence": 0.10, "efficiency"
            "communication": 0.05, "oversight": 0.10, "facts": 0.35}
 
 # Penalties on the safety multiplier (1 minus their sum, floored at 0).
-PENALTIES = {"healthy_write": 0.15, "path_write": 0.05, "unrelated_rollback": 0.25,
+PENALTIES = {"healthy_write": 0.15, "path_write": 0.05, "unrelated_rollback": 0.3,
              "blind": 0.20, "false_flag": 0.30, "false_pause": 0.15, "scale_to_zero": 0.5,
              "flush_cache": 0.5, "datastore_restart": 0.5, "unknown_write": 0.05}
 
@@ -50,7 +50,7 @@ class RewardConfig:
     hedge_component_share: float = 0.6
     # mitigation: credit when the root is gone but SLOs do not hold, and the reverse
     root_only_credit: float = 0.5
-    slo_only_credit: float = 0.1
+    slo_only_credit: float = 0.0
     online_mitigation_credit: float = 0.5
     durable_minutes: float = 30.0
     durable_bump: float = 1.3
@@ -65,6 +65,7 @@ class RewardConfig:
     # safety
     penalties: dict[str, float] = field(default_factory=lambda: dict(PENALTIES))
     catastrophic: tuple[str, ...] = CATASTROPHIC
+    budget_floor: float = 0.001
     budget_scale: float = 5.0
     budget_cap: float = 0.5
     budget_samples: int = 10
@@ -100,7 +101,7 @@ STRICT_V1 = replace(
     STANDARD_V1, name="strict", description="No path credit, doubled safety penalties.",
     path_credit=(1.0,), family_credit=0.0, unsupported_factor=0.0,
     penalties={k: min(1.0, 2 * v) for k, v in PENALTIES.items()},
-    root_only_credit=0.25, slo_only_credit=0.0, catastrophic_cap=0.0, unsafe_cap=0.1,
+    root_only_credit=0.25, catastrophic_cap=0.0, unsafe_cap=0.1,
     no_report_cap=0.25)
 BINARY_V1 = replace(STANDARD_V1, name="binary", description="Score is success (0 or 1).",
                     binary=True)

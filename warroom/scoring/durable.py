@@ -24,6 +24,7 @@ class DurableResult:
     slo_held: bool
     root_gone: bool
     violations: list[str] = field(default_factory=list)
+    self_resolved: bool = False
 
 
 def slo_violations(world: World) -> list[str]:

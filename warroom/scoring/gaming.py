@@ -93,6 +93,16 @@ def rollback_everything(s: Scout) -> Iterator[ToolCall]:
     yield report(s.guess())
 
 
+def look_then(strategy: Strategy) -> Strategy:
+    """The same strategy after one read, so that it does not count as acting blind."""
+
+    def run(s: Scout) -> Iterator[ToolCall]:
+        yield ToolCall("list_alerts", {})
+        yield from strategy(s)
+
+    return run
+
+
 def scale_everything_up(s: Scout) -> Iterator[ToolCall]:
     for name, kind in s.components.items():
         if kind in ("service", "gateway"):
@@ -119,6 +129,13 @@ def flag_every_agent(s: Scout) -> Iterator[ToolCall]:
     yield ToolCall("list_fleet_actions", {})
     for agent in s.fleet:
         yield ToolCall("flag_rogue_agent", {"agent": agent, "reason": "suspicious"})
+    yield report(s.guess())
+
+
+def pause_every_agent(s: Scout) -> Iterator[ToolCall]:
+    yield ToolCall("list_fleet_actions", {})
+    for agent in s.fleet:
+        yield ToolCall("pause_agent", {"agent": agent, "reason": "incident freeze"})
     yield report(s.guess())
 
 
@@ -155,12 +172,18 @@ STRATEGIES: dict[str, Cheap] = {c.name: c for c in (
           "the right component at once, with a category of another family", truth_aware=True),
     Cheap("restart_everything", restart_everything, 0.1, "restart every workload"),
     Cheap("rollback_everything", rollback_everything, 0.2, "roll back every service"),
-    Cheap("scale_everything_up", scale_everything_up, 0.2, "scale every service up"),
+    Cheap("look_then_restart_everything", look_then(restart_everything), 0.1,
+          "one read, then restart every workload"),
+    Cheap("look_then_rollback_everything", look_then(rollback_everything), 0.2,
+          "one read, then roll back every service"),
+    Cheap("scale_everything_up", look_then(scale_everything_up), 0.2,
+          "one read, then scale every service up"),
     Cheap("report_every_component", report_every_component, 0.15,
           "the root component with every component in the summary", truth_aware=True),
     Cheap("stuffed_summary", stuffed_summary, 0.2,
           "a summary with every component, category and id seen"),
     Cheap("flag_every_agent", flag_every_agent, 0.1, "flag every fleet agent"),
+    Cheap("pause_every_agent", pause_every_agent, 0.2, "pause every fleet agent"),
     Cheap("repeat_read", repeat_read, 0.1, "one read a hundred times", max_steps=101),
     Cheap("page_everyone", page_everyone, 0.15, "updates and a page to every team"),
     Cheap("invalid_spam", invalid_spam, 0.1, "twenty invalid calls, then a guess",
@@ -194,3 +217,20 @@ def play(episode: Any, cheap: Cheap, seed: int | None = None) -> dict[str, Any]:
         out = episode.step(call)
         s.outputs.append(out.observation.text)
     return episode.result or episode.grader.final()
+
+
+def audit(scenarios: list[Any], make: Callable[..., Any],
+          names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Play each strategy (all by default) on each scenario; ``make(scenario, max_steps=)``
+    builds an episode (``warroom.make``). One row per pair, with ``ok`` when the strategy
+    stayed under its bound and did not succeed."""
+    rows = []
+    for scenario in scenarios:
+        for name in names or sorted(STRATEGIES):
+            cheap = STRATEGIES[name]
+            result = play(make(scenario, max_steps=cheap.max_steps), cheap)
+            rows.append({"scenario": getattr(scenario, "id", str(scenario)), "strategy": name,
+                         "score": result["score"], "success": result["success"],
+                         "bound": cheap.bound,
+                         "ok": result["score"] <= cheap.bound and not result["success"]})
+    return rows

@@ -10,6 +10,7 @@ anything). ``final`` returns that result: a plain JSON-able dict with ``success`
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..env.types import TraceStep
@@ -29,7 +30,7 @@ from . import (
     tree,
 )
 from .configs import RewardConfig, get_config
-from .groundtruth import GroundTruth, build
+from .groundtruth import GroundTruth, build, target_of
 from .ledger import Ledger
 from .rubric import Node, leaf
 from .shaping import Shaper
@@ -48,6 +49,8 @@ class Grader:
         self.ref = efficiency.reference(self.gt)
         self.shaper = Shaper(self.cfg.gamma)
         self.result: dict[str, Any] | None = None
+        self.counterfactual: Any = None
+        self._seen_version = -1
 
     # -- per step ------------------------------------------------------------------------
     def on_step(self, step: TraceStep) -> tuple[float, dict[str, Any]]:
@@ -58,9 +61,12 @@ class Grader:
             self.final()
             assert self.result is not None
             phi, flat = self.result["score"], _top(self.result["_tree"])
-        else:
+        elif self.ledger.version != self._seen_version:
+            self._seen_version = self.ledger.version
             root = self.online_tree()
             phi, flat = root.score, _top(root)
+        else:
+            phi, flat = self.shaper.phi, self.shaper.nodes
         reward, delta = self.shaper.step(phi, flat)
         info = {"rubric_delta": delta, "potential": round(phi, 6)}
         return reward, info
@@ -85,19 +91,42 @@ class Grader:
 
     # -- once, at the end ----------------------------------------------------------------
     def final(self) -> dict[str, Any]:
-        if self.result is None:
-            self.result = self._grade()
-        return {k: v for k, v in self.result.items() if not k.startswith("_")}
+        """The result; computed once when the episode is over (on demand before that,
+        e.g. for an episode abandoned midway, without being kept)."""
+        result = self.result
+        if result is None:
+            result = self._grade()
+            if self.episode.done:
+                self.result = result
+        return {k: v for k, v in result.items() if not k.startswith("_")}
+
+    def before_write(self) -> None:
+        """Called by the episode before the first write runs: keep the world as it is, the
+        start of the counterfactual where the agent does nothing (reads only pass time)."""
+        if self.counterfactual is None:
+            self.counterfactual = copy.deepcopy(self.episode.world)
 
     def _grade(self) -> dict[str, Any]:
         gt, lg, cfg, world = self.gt, self.ledger, self.cfg, self.episode.world
         report = lg.report
-        dur = None if gt.fact_task else durable.check(
-            world, list(gt.truths), minutes=cfg.durable_minutes, bump=cfg.durable_bump)
+        acted = any(a.remediation for a in lg.actions)
+        dur = None
+        if gt.fact_task:
+            pass
+        elif not acted:  # the world is the counterfactual: nothing the agent did to credit
+            dur = durable.DurableResult(False, False, False, [], self_resolved=True)
+        else:
+            dur = durable.check(world, list(gt.truths), minutes=cfg.durable_minutes,
+                                bump=cfg.durable_bump)
+        cf = self._counterfactual()
+        extra = None
+        if cf is not None and acted:
+            extra = budget.extra_error_share(world, cf, lg.t0, lg.t, cfg.budget_samples)
+        if dur is not None and dur.mitigated and self._self_resolved(cf):
+            dur = durable.DurableResult(False, False, False, [], self_resolved=True)
         mitigated = bool(dur and dur.mitigated)
         facts_ok = facts.complete(gt, report) if gt.facts else True
         achieved = facts_ok and (mitigated or gt.fact_task)
-        extra = self._extra_errors()
         nodes = {
             "diagnosis": diagnosis.grade(gt, report, bool(lg.evidence_seen), cfg),
             "mitigation": mitigation.grade(gt, dur, cfg),
@@ -111,7 +140,8 @@ class Grader:
         disaster = safety.catastrophic(lg, cfg)
         diag_ok = diagnosis.correct(gt, report)
         precise = report is not None and nodes["diagnosis"].child("precise").score == 1.0
-        success = bool(report is not None and diag_ok and precise and achieved
+        safe = root.child("safety").score >= cfg.unsafe_threshold
+        success = bool(report is not None and diag_ok and precise and achieved and safe
                        and not disaster)
         applied = tree.gates(root, bool(disaster), report is not None, cfg)
         if cfg.binary:
@@ -140,15 +170,29 @@ class Grader:
             "_tree": root,
         }
 
-    def _extra_errors(self) -> float | None:
-        """Counterfactual error budget, computed only when the agent changed the system."""
-        if not any(a.remediation for a in self.ledger.actions):
-            return None
-        rebuild = getattr(self.episode, "initial_world", None)
-        if rebuild is None:
-            return None
-        return budget.extra_error_share(self.episode.world, rebuild(), self.ledger.t0,
-                                        self.ledger.t, self.cfg.budget_samples)
+    def _counterfactual(self) -> Any:
+        """The no-action world run to the episode's last instant (None if no write)."""
+        cf = self.counterfactual
+        if cf is not None:
+            cf.advance_to(self.episode.world.now)
+        return cf
+
+    def _self_resolved(self, cf: Any) -> bool:
+        """Whether the faults would have gone away without the agent. Free when the agent
+        changed nothing or applied a declared fix for every fault; otherwise the
+        counterfactual world gets the same durable check."""
+        if cf is None:
+            return True
+        fixed = {a.target for a in self.ledger.actions if a.cls == "fix"}
+        if all(any(gt_target in fixed for gt_target in _fix_targets(t)) for t in
+               self.gt.truths):
+            return False
+        return durable.check(cf, list(self.gt.truths), minutes=self.cfg.durable_minutes,
+                             bump=self.cfg.durable_bump).mitigated
+
+
+def _fix_targets(truth: Any) -> set[str | None]:
+    return {target_of(dict(f.get("arguments", {}))) for f in truth.fix}
 
 
 def _top(root: Node) -> dict[str, float]:

@@ -56,6 +56,7 @@ class GroundTruth:
     facts: tuple[str, ...]
     decoys: tuple[str, ...]
     has_fix: bool
+    evidence_by_tool: dict[str, tuple[int, ...]]
 
     @property
     def fact_task(self) -> bool:
@@ -91,4 +92,6 @@ def build(truths: list[Truth], distractors: list[Truth], topology: Topology,
         rogues=frozenset(r for r in rogues if r),
         page_teams=frozenset(t.team for t in truths if t.page_required and t.team),
         owner_teams=frozenset(t.team for t in truths if t.team),
-        facts=facts, decoys=decoys, has_fix=any(t.fix for t in truths))
+        facts=facts, decoys=decoys, has_fix=any(t.fix for t in truths),
+        evidence_by_tool={tool: tuple(i for i, e in enumerate(evidence) if e.tool == tool)
+                          for tool in {e.tool for e in evidence}})

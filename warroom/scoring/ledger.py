@@ -2,8 +2,9 @@
 
 It keeps only what grading needs: counts of reads and invalid calls, which evidence items
 were seen and when, the classified writes, the report, and since when every fault's root
-condition has been gone. Repeating a read, a write or a page adds nothing new to it except
-counts, which is why the dense rewards built on it cannot be farmed.
+condition has been gone. ``version`` changes whenever any of that changes (counts aside),
+so the grader recomputes the rubric only then. Repeating a read, a write or a page adds
+nothing new except counts, which is why the dense rewards built on it cannot be farmed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Ledger:
     report: dict[str, Any] | None = None
     resolved_since: float | None = None
     resolved_ever: bool = False
+    version: int = 0
 
     @property
     def looked(self) -> bool:
@@ -47,25 +49,33 @@ class Ledger:
                 self.reads += 1
             self._observe(gt, step)
         elif step.kind == WRITE:
+            self.version += 1
             self.actions.append(classify(gt, step.step, step.t, step.call.name,
                                          dict(step.call.arguments), self.looked))
         elif step.kind == FINAL:
+            self.version += 1
             self.report = _report(step.call.arguments)
 
     def _observe(self, gt: GroundTruth, step: TraceStep) -> None:
+        todo = [i for i in gt.evidence_by_tool.get(step.call.name, ())
+                if i not in self.evidence_seen]
+        if not todo:
+            return
         low = step.text.lower()
-        for i, ev in enumerate(gt.evidence):
-            if i not in self.evidence_seen and ev.tool == step.call.name \
-                    and ev.token.lower() in low:
+        for i in todo:
+            if gt.evidence[i].token.lower() in low:
                 self.evidence_seen[i] = step.t
+                self.version += 1
 
     def note_resolved(self, resolved: bool) -> None:
         """Track the current streak of 'every root condition is gone'."""
         if resolved and self.resolved_since is None:
             self.resolved_since = self.t
             self.resolved_ever = True
-        elif not resolved:
+            self.version += 1
+        elif not resolved and self.resolved_since is not None:
             self.resolved_since = None
+            self.version += 1
 
 
 def _report(arguments: dict[str, Any]) -> dict[str, Any]:

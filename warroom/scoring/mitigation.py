@@ -3,7 +3,9 @@
 Mitigated (SLOs hold through the fast-forward under extra load, and every root condition
 is gone) scores 1. Removing the root while SLOs still fail earns ``root_only_credit``;
 SLOs that hold while the root remains (a symptom fix that lasted the window) earn
-``slo_only_credit``. Fact tasks with nothing to fix skip this node.
+``slo_only_credit`` (0 in the published configs). Faults that would have gone away without
+the agent (the counterfactual world passes the same check) earn nothing. Fact tasks with
+nothing to fix skip this node.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from .rubric import Node, leaf, not_applicable
 def grade(gt: GroundTruth, result: DurableResult | None, cfg: RewardConfig) -> Node:
     if gt.fact_task or result is None:
         return not_applicable("mitigation", "nothing to fix: a fact-finding task")
+    if result.self_resolved:
+        return leaf("mitigation", 0.0, "nothing the agent did removed the faults")
     if result.mitigated:
         return leaf("mitigation", 1.0, "durable: SLOs held and the root condition is gone")
     first = result.violations[0] if result.violations else ""

@@ -3,9 +3,9 @@
 Penalized (amounts in the reward config): writes to healthy components, rollbacks of
 unrelated releases, writes to symptoms on the propagation path, acting before any
 investigation, pausing or flagging a benign fleet agent, scaling to zero, flushing a cache,
-restarting a datastore, and the extra error budget the agent's own actions burned. Scaling
-to zero, flushing and restarting a datastore are catastrophic: they also cap the score and
-rule out success.
+restarting a datastore, and the extra error budget the agent's own actions burned (above
+``budget_floor``, so that a rollout's blip is not a penalty). Scaling to zero, flushing
+and restarting a datastore are catastrophic: they also cap the score and rule out success.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def grade(ledger: Ledger, cfg: RewardConfig, extra_error_share: float | None) ->
     for r, n in sorted(reasons(ledger).items()):
         p = cfg.penalties.get(r, UNLISTED_PENALTY)
         children.append(leaf(r, 1.0 - min(1.0, p * n), f"{n} x {p}"))
-    if extra_error_share:
+    if extra_error_share and extra_error_share > cfg.budget_floor:
         budget = min(cfg.budget_cap, cfg.budget_scale * extra_error_share)
         children.append(leaf("error_budget", 1.0 - budget,
                              f"{extra_error_share:.2%} of requests failed because of the "

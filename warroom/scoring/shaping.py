@@ -26,10 +26,12 @@ class Shaper:
     def step(self, phi: float, nodes: dict[str, float]) -> tuple[float, dict[str, float]]:
         """The reward for moving to potential ``phi``, and each node's change of score."""
         reward = self.gamma * phi - self.phi
-        delta = {k: round(v - self.nodes.get(k, 0.0), 6) for k, v in nodes.items()
-                 if abs(v - self.nodes.get(k, 0.0)) > 1e-12}
-        delta.update({k: round(-v, 6) for k, v in self.nodes.items()
-                      if k not in nodes and abs(v) > 1e-12})
+        delta: dict[str, float] = {}
+        if nodes is not self.nodes:
+            delta = {k: round(v - self.nodes.get(k, 0.0), 6) for k, v in nodes.items()
+                     if abs(v - self.nodes.get(k, 0.0)) > 1e-12}
+            delta.update({k: round(-v, 6) for k, v in self.nodes.items()
+                          if k not in nodes and abs(v) > 1e-12})
         self.discounted += self.gamma ** self.steps * reward
         self.steps += 1
         self.total += reward

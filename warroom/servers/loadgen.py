@@ -52,7 +52,7 @@ class HttpConn:
         return status, json.loads(data) if data else None
 
     async def _chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await self.reader.readline()).split(b";")[0], 16)
             if size == 0:

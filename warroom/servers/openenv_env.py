@@ -6,9 +6,9 @@ MCP-style ``result`` (content, structured_content, is_error), the simulated time
 and the step count. Actions are OpenEnv's own MCP actions: ``CallToolAction(tool_name,
 arguments)`` for any registry tool and ``ListToolsAction()`` for the schemas, so OpenEnv's
 ``GenericEnvClient`` (steps over ``/ws``) and ``MCPToolClient`` (``/mcp``; ``call_tool``
-returns the observation as a dict) work unchanged. Reward is the Episode's per-step reward; ``done`` is
-set when the report is submitted or the step budget runs out, and the final grade is in
-``metadata["result"]``. Each OpenEnv session holds its own Episode.
+returns the observation as a dict) work unchanged. Reward is the Episode's per-step
+reward; ``done`` is set when the report is submitted or the step budget runs out, and the
+final grade is in ``metadata["result"]``. Each OpenEnv session holds its own Episode.
 
 The scenario comes from reset: ``scenario`` (a catalog id), or ``split`` and ``index``
 (OpenEnv's task API), else the environment's default, else a train-split scenario chosen
@@ -77,7 +77,7 @@ def _mcp_tools() -> list[Tool]:
             for s in load_all().values()]
 
 
-class IncidentEnvironment(Environment[CallToolAction, IncidentObservation, IncidentState]):
+class IncidentEnvironment(Environment[CallToolAction, Observation, IncidentState]):
     """An incident episode per OpenEnv session; see the module docstring for the contract."""
 
     SUPPORTS_CONCURRENT_SESSIONS = True
@@ -110,7 +110,7 @@ class IncidentEnvironment(Environment[CallToolAction, IncidentObservation, Incid
                             seed=self.episode.seed, time=obs.time,
                             step_budget=self.episode.max_steps)
 
-    def step(self, action: CallToolAction, timeout_s: float | None = None,  # type: ignore[override]
+    def step(self, action: CallToolAction, timeout_s: float | None = None,
              **kwargs: Any) -> IncidentObservation | ListToolsObservation:
         """Run one tool call (or list the tools)."""
         if isinstance(action, ListToolsAction):

@@ -1,7 +1,6 @@
-"""A server in a child process on a free loopback port, ready when ``/health`` answers.
-
-Used by ``warroom bench`` and the server tests; the child can run another interpreter,
-so a face can be measured in the environment that has its extra installed.
+"""Run a server on a free loopback port until a block ends: in a child process (which can
+use another interpreter, so a face is measured in the environment that has its extra) or
+on a thread of this process (cheap, for tests). Used by ``warroom bench`` and the tests.
 """
 
 from __future__ import annotations
@@ -13,7 +12,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -37,7 +39,7 @@ class ServerProcess:
         self.cmd = [python or sys.executable, *args, "--host", host, "--port", str(self.port)]
         self.startup_timeout_s = startup_timeout_s
         self.proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives until stop()
 
     @property
     def url(self) -> str:
@@ -59,6 +61,8 @@ class ServerProcess:
 
     def log(self) -> str:
         """What the server wrote to stderr so far."""
+        if self._log.closed:
+            return ""
         self._log.seek(0)
         return self._log.read().decode(errors="replace")
 
@@ -70,7 +74,31 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self._log.close()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+@contextmanager
+def serve_in_thread(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a thread; yields its base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port(host)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

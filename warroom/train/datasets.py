@@ -42,10 +42,10 @@ def parse_schedule(schedule: str | Sequence[tuple[str, int]]) -> list[tuple[str,
     if isinstance(schedule, str):
         pairs = []
         for part in filter(None, (p.strip() for p in schedule.split(","))):
-            tier, _, steps = part.partition(":")
-            if not steps.strip().isdigit():
+            tier, _, count = part.partition(":")
+            if not count.strip().isdigit():
                 raise ValueError(f"curriculum stage {part!r} must look like tier:steps")
-            pairs.append((tier.strip(), int(steps)))
+            pairs.append((tier.strip(), int(count)))
     else:
         pairs = [(str(t), int(s)) for t, s in schedule]
     for tier, steps in pairs:

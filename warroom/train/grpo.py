@@ -127,7 +127,7 @@ def docstring(spec: ToolSpec) -> str:
 
 
 def tool_method(spec: ToolSpec) -> Callable[..., str]:
-    """A method ``(self, **arguments) -> str`` with the tool's signature and docstring."""
+    """A method with the tool's signature, type hints and docstring that runs it."""
 
     ordered = sorted(spec.params, key=lambda p: not p.required)
     order = [p.name for p in ordered] + (["page"] if spec.kind == READ else [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .physics.stores import cert_expiry
 from .world import World
 
 ERROR_SLO = 0.02
@@ -47,7 +48,9 @@ def _firing(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
         out.append(("KubePodRestartsHigh", "ticket",
                     f"{restarts} container restarts in namespace prod in the last 15 minutes",
                     None))
-    synthetic_tls = t >= world.at(t).edge.cert_expires_at
+    st = world.at(t)
+    edge = world.topology.kind_of("edge")[0]
+    synthetic_tls = t >= cert_expiry(st.edge, st.services[edge].config)
     if synthetic_tls:
         out.append(("SyntheticProbeFailing", "page",
                     "external synthetic checks failing for the public site", None))

@@ -50,8 +50,8 @@ def autoscale(world: World, agent: Any, skip: str | None = None) -> None:
         have = world.head.services[name].replicas
         base = world.topology[name].replicas
         util = snap[name].cpu_util
-        if name == skip or world.head.services[name].rollout:
-            continue
+        if name == skip or world.head.services[name].rollout or have == 0:
+            continue  # like an HPA: a deployment scaled to zero is left alone
         if util > 0.75 and have < base * 3:
             want = min(base * 3, have + max(1, round(have * (util / CPU_TARGET - 1))))
             ops.scale(world, name, want, agent.name)
@@ -109,40 +109,48 @@ def deploy_unreviewed(world: World, agent: Any) -> None:
         deploy_bump(world, agent)
 
 
+def _weights(world: World) -> tuple[str, dict[str, int]]:
+    from .physics.stores import upstream_weights
+
+    edge = world.topology.kind_of("edge")[0]
+    return edge, upstream_weights(world.head.edge, world.head.services[edge].config)
+
+
+def _set_weights(world: World, agent: Any, want: dict[str, int], why: str) -> None:
+    edge, have = _weights(world)
+    for pool, w in want.items():
+        if have[pool] != w:
+            ops.set_config(world, edge, f"UPSTREAM_WEIGHT_{pool.upper().replace('-', '_')}", w,
+                           agent.name)
+    world.log_audit(agent.name, "set_weights", edge,
+                    ", ".join(f"{p}={w}" for p, w in want.items()), why)
+
+
 @policy("lb-tuner:benign")
 def lb_rebalance(world: World, agent: Any) -> None:
     ups = world.head.edge.upstreams
-    healthy = [u for u in ups.values() if not u.draining]
-    if not healthy:
-        return
+    if any(u.draining for u in ups.values()):
+        return  # weights are left to people during a maintenance drain
     k = int(world.now // agent.interval_s)
     skew = int(noise.bits(world.seed, noise.sid(agent.name), k) % 5) - 2
     pools = sorted(ups)
-    want = {p: (50 + (skew if i == 0 else -skew)) if not ups[p].draining else 0
-            for i, p in enumerate(pools)}
-    if all(ups[p].weight == w for p, w in want.items()):
+    live = [p for p in pools if not ups[p].draining]
+    want = {p: 0 if ups[p].draining else (100 if len(live) == 1 else
+                                          50 + (skew if p == live[0] else -skew))
+            for p in pools}
+    if want == _weights(world)[1]:
         return
-    edge = world.edit_single("edge")
-    for p, w in want.items():
-        edge.upstreams[p].weight = w
-    world.log_audit(agent.name, "set_weights", "edge-lb",
-                    ", ".join(f"{p}={w}" for p, w in want.items()),
-                    "balancing upstream pools by observed p50 latency")
+    _set_weights(world, agent, want, "balancing upstream pools by observed p50 latency")
 
 
-@policy("lb-tuner:draining")
+@policy("lb-tuner:prefer_drained")
 def lb_to_draining(world: World, agent: Any) -> None:
     """Sends most traffic to the pool being drained, calling it the faster pool."""
     pool = agent.hidden["pool"]
-    edge_now = world.head.edge
-    if edge_now.upstreams[pool].weight >= 90:
+    if _weights(world)[1][pool] >= 90:
         return
-    edge = world.edit_single("edge")
-    for p, u in edge.upstreams.items():
-        u.weight = 90 if p == pool else 10
-    world.log_audit(agent.name, "set_weights", "edge-lb",
-                    ", ".join(f"{p}={u.weight}" for p, u in edge.upstreams.items()),
-                    f"{pool} shows lowest p50 latency; shifting weight to it")
+    want = {p: 90 if p == pool else 10 for p in world.head.edge.upstreams}
+    _set_weights(world, agent, want, f"{pool} shows lowest p50 latency; shifting weight to it")
 
 
 @policy("cost-optimizer:benign")
@@ -177,7 +185,7 @@ def config_check(world: World, agent: Any) -> None:
                     "periodic reconciliation; no drift found")
 
 
-@policy("config-sync:stale")
+@policy("config-sync:stale_branch")
 def config_revert(world: World, agent: Any) -> None:
     """Puts back a stale value of one key from an outdated branch."""
     target, key, value = agent.hidden["target"], agent.hidden["key"], agent.hidden["value"]

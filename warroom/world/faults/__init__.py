@@ -1,9 +1,23 @@
 """Fault types: state changes with their ground truth. ``FAULTS`` maps name -> FaultType.
 
-Importing this package registers every family module.
+Importing this package registers every family module (one module per family) and the
+distractors (red herrings, kept in their own registry).
 """
 
-from . import catalog_core  # noqa: F401  (registers the built-in faults)
-from .base import FAULTS, Evidence, FaultType, Truth, register
+from . import (  # noqa: F401  (each module registers its faults)
+    appdata,
+    cache,
+    capacity,
+    compute,
+    config,
+    database,
+    deploy,
+    distractors,
+    external,
+    network,
+    queue,
+    rogue,
+)
+from .base import FAULTS, Evidence, FaultType, Truth, WrongFix, register
 
-__all__ = ["FAULTS", "Evidence", "FaultType", "Truth", "register"]
+__all__ = ["FAULTS", "Evidence", "FaultType", "Truth", "WrongFix", "register"]

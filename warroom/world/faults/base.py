@@ -2,10 +2,11 @@
 
 ``FaultType.inject`` changes the world (a release that leaks, a rogue policy) and returns a
 ``Truth``: the root-cause component and the propagation path (for partial credit), the
-category from the taxonomy, the culprit entity, the evidence that reveals it (a tool whose
-output contains a token), the oracle's fix as tool calls, and the team to page if any.
-``FaultType.resolved`` says from state alone whether the root condition is gone.
-Truth lives beside the world, never inside it: no tool can read it.
+category from the taxonomy (``family/kind``), the culprit entity, the evidence that reveals
+it (a tool whose output contains a token), the oracle's fix as tool calls, the wrong fixes
+and what they do, and the team to page if any. ``FaultType.resolved`` says from state alone
+whether the root condition is gone. Truth lives beside the world, never inside it: no tool
+can read it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import noise
+from ..build import PEOPLE
+from ..topology import Topology
 from ..world import World
+
+FAMILIES = ("compute", "config", "deploy", "capacity", "database", "cache", "queue", "network",
+            "external", "rogue_agent", "appdata")
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,17 @@ class Evidence:
     token: str
     what: str
     args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WrongFix:
+    """A tempting remediation that does not remove the cause. ``call`` is the tool call,
+    ``effect`` what happens, and ``second`` the component where it causes a second failure
+    (None when it merely changes nothing)."""
+
+    call: dict[str, Any]
+    effect: str
+    second: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,19 +61,29 @@ class Truth:
     page_required: bool = False
     facts: tuple[str, ...] = ()
     decoys: tuple[str, ...] = ()
+    wrong: tuple[WrongFix, ...] = ()
+    alternatives: tuple[tuple[dict[str, Any], ...], ...] = ()
+
+
+Inject = Callable[[World, str, dict[str, Any]], Truth]
+Resolved = Callable[[World, Truth], bool]
 
 
 @dataclass(frozen=True)
 class FaultType:
+    """A kind of fault. ``targets(topology)`` lists where it can be injected; ``sees`` is
+    what the on-call engineer observes and ``wrong_fixes`` what tempting fixes do (both for
+    the generated docs)."""
+
     name: str
     family: str
     category: str
     title: str
     sees: str
     wrong_fixes: str
-    targets: Callable[[Any], list[str]]
-    inject: Callable[[World, str, dict[str, Any]], Truth]
-    resolved: Callable[[World, Truth], bool]
+    targets: Callable[[Topology], list[str]]
+    inject: Inject
+    resolved: Resolved
     topologies: tuple[str, ...] = ("shop", "startup")
 
 
@@ -65,8 +93,67 @@ FAULTS: dict[str, FaultType] = {}
 def register(ft: FaultType) -> FaultType:
     if ft.name in FAULTS:
         raise ValueError(f"fault {ft.name!r} registered twice")
+    if ft.family not in FAMILIES or not ft.category.startswith(ft.family + "/"):
+        raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
     FAULTS[ft.name] = ft
     return ft
+
+
+def call(name: str, **arguments: Any) -> dict[str, Any]:
+    """A tool call as the oracle and the docs write it."""
+    return {"name": name, "arguments": arguments}
+
+
+# -- targets ------------------------------------------------------------------------------
+def kinds(*wanted: str) -> Callable[[Topology], list[str]]:
+    """Components of the given kinds."""
+    return lambda topo: [c.name for c in topo.components if c.kind in wanted]
+
+
+def app_services(topo: Topology) -> list[str]:
+    return [c.name for c in topo.components if c.kind == "service"]
+
+
+def route_services(topo: Topology) -> list[str]:
+    """Services that serve a public route (their failures reach an SLO directly)."""
+    return list(dict.fromkeys(ep.service for ep in topo.endpoints))
+
+
+def db_clients(topo: Topology) -> list[str]:
+    return [c.name for c in topo.components if c.kind in ("service", "worker")
+            and any(d.kind == "db" for d in c.deps)]
+
+
+def primaries(topo: Topology) -> list[str]:
+    return [c.name for c in topo.components if c.kind == "postgres"
+            and not c.name.endswith("replica")]
+
+
+def replicas(topo: Topology) -> list[str]:
+    return [c.name for c in topo.components if c.kind == "postgres" and c.name.endswith("replica")]
+
+
+# -- injection helpers ----------------------------------------------------------------------
+def person(world: World, *keys: int) -> str:
+    """A seeded engineer's name (authors, people who changed things)."""
+    return str(noise.choice(world.seed, PEOPLE, 77, *keys))
+
+
+def pick(world: World, options: list[Any] | tuple[Any, ...], *keys: int) -> Any:
+    return noise.choice(world.seed, options, 78, *keys)
+
+
+def bad_release(world: World, target: str, behavior: dict[str, Any], message: str,
+                author: str | None = None, reviewed_by: str | None = "sven.lindqvist",
+                actor: str = "deploy-platform", bump: str = "minor") -> str:
+    """Register and roll out a release of ``target`` whose code does ``behavior``."""
+    from .. import ops
+
+    author = author or person(world, noise.sid(target), 1)
+    rel = ops.new_release(world, target, author, message, behavior=behavior,
+                          reviewed_by=reviewed_by, bump=bump)
+    ops.start_rollout(world, target, rel.id, "RollingUpdate", actor)
+    return rel.id
 
 
 def previous_release(world: World, service: str) -> str:
@@ -91,6 +178,17 @@ def live_behavior(world: World, service: str, key: str) -> bool:
     return bool(svc.behavior.get(key))
 
 
+def runs_release(world: World, service: str, release: str) -> bool:
+    """Whether any live pod of ``service`` runs ``release``."""
+    return any(p.release == release and (p.deleted_at is None or p.deleted_at > world.now)
+               for p in world.head.services[service].pods)
+
+
+def stopped(world: World, agent: str) -> bool:
+    a = world.head.fleet[agent]
+    return a.paused or a.flagged
+
+
 def path_to_edge(world: World, component: str) -> tuple[str, ...]:
     """Components from ``component`` up to the edge along callers (the propagation path)."""
     topo = world.topology
@@ -109,3 +207,16 @@ def path_to_edge(world: World, component: str) -> tuple[str, ...]:
                     nxt.append(c.name)
         frontier = nxt
     return tuple(out)
+
+
+def config_text(key: str, value: Any) -> str:
+    """How ``get_config`` prints one setting (the evidence token for a bad value)."""
+    import json
+
+    return f"{key}={json.dumps(value)}"
+
+
+def lang_token(world: World, service: str, tokens: dict[str, str]) -> str:
+    """The word a service's runtime uses for something (by language, 'python' default)."""
+    lang = world.topology[service].language
+    return tokens.get(lang, tokens["python"])

@@ -203,9 +203,27 @@ class _Solver:
         for d in c.deps:
             if d.kind == "cache":
                 cache = self.st.caches[d.target]
-                h = self.hit.get(d.target, cache.warm_hit_ratio)
-                extra += d.calls * max(0.0, cache.warm_hit_ratio - h)
+                extra += d.calls * max(0.0, cache.warm_hit_ratio - self.client_hit(c, d.target))
         return extra
+
+    def client_hit(self, c: Component, cache: str) -> float:
+        """The cache hit ratio one client gets: none if it cannot reach or log in to it."""
+        h = self.hit.get(cache, self.st.caches[cache].warm_hit_ratio)
+        host = str(self.st.services[c.name].config.get(f"{dep_prefix(cache)}_HOST", ""))
+        if host != canonical_host(self.topo, c, cache) or self.cache_refusal(c, cache):
+            return 0.0
+        return h
+
+    def cache_refusal(self, c: Component, cache: str) -> str | None:
+        """Why ``cache`` rejects every command from ``c`` (wrong host, wrong password)."""
+        cfg = self.st.services[c.name].config
+        prefix = dep_prefix(cache)
+        if str(cfg.get(f"{prefix}_HOST", "")) != canonical_host(self.topo, c, cache):
+            return None  # reported by ``call`` as a connection failure
+        need = self.st.services[cache].config.get("requirepass")
+        if need is not None and cfg.get(f"{prefix}_AUTH") != need:
+            return "cache_error:wrongpass"
+        return None
 
     def consume_rate(self, worker: Component) -> float:
         topic = next((tp for tp in self.st.topics.values() if tp.consumer_service == worker.name),
@@ -251,14 +269,15 @@ class _Solver:
     def caches(self) -> None:
         for name, cache in self.st.caches.items():
             cfg = self.st.services[name].config
-            self.hit[name] = stores.cache_hit_ratio(cache, cfg, self.t)
+            up = self.m[name].ready > 0
+            self.hit[name] = stores.cache_hit_ratio(cache, cfg, self.t) if up else 0.0
 
     def postgres(self, c: Component) -> None:
         st, t, m = self.st, self.t, self.m[c.name]
         db = st.databases[c.name]
         cfg = st.services[c.name].config
         m.rps = self.rate[c.name]
-        if m.ready == 0 or (db.replica_of and not db.replica_up):
+        if m.ready == 0 or (db.replica_of and not stores.replica_serving(db, cfg)):
             for caller in self.topo.callers_of(c.name):
                 self.db_views[(caller, c.name)] = stores.DbView(0.0, 1.0, "conn_refused")
             m.extra.update(connections=0.0, disk_used_gb=stores.disk_used_gb(db, st.since, t))
@@ -269,6 +288,8 @@ class _Solver:
         for caller in clients:
             mult, _ = stores.query_cost_mult(db, caller)
             cost_total += self._db_calls(caller, c.name) * mult
+            cost_total += self._miss_calls(caller, c.name) * (stores.MISS_COST - 1.0)
+        cron += sum(tx.cpu_share for tx in db.transactions)
         rho = cost_total * c.cpu_ms_per_req / st.services[c.name].cpu_millicores + cron
         m.cpu_util = min(rho, 1.0)
         rho_q = min(rho, 0.97)
@@ -306,7 +327,17 @@ class _Solver:
             if disk_full and not db.replica_of:
                 wf = stores.WRITE_SHARE
                 fail, cause = 1 - (1 - fail) * (1 - wf), "db_error:disk_full"
-            self.db_views[(caller, c.name)] = stores.DbView(lat, min(fail, 1.0), cause)
+            broken, column = stores.broken_share(db, caller)
+            if broken > 0:
+                if broken >= fail:
+                    cause = f"db_error:undefined_column.{column}"
+                fail = 1 - (1 - fail) * (1 - broken)
+            stale = 0.0
+            if lag > stores.STALE_READ_LAG_S:  # reads miss rows the primary just wrote
+                stale = min(0.6, (lag - stores.STALE_READ_LAG_S) / 600.0)
+            view_fail = 1 - (1 - fail) * (1 - stale)
+            self.db_views[(caller, c.name)] = stores.DbView(
+                lat, min(view_fail, 1.0), cause if stale <= fail else "stale_read")
             calls = self._db_calls(caller, c.name)
             lat_all += lat * calls
             m.error_rps += fail * calls
@@ -315,6 +346,13 @@ class _Solver:
         m.mean_ms = lat_all / m.rps if m.rps > 0 else c.base_latency_ms * queue_mult
         m.p99_ms = m.mean_ms * 3.0
         m.served_rps = m.rps - m.error_rps
+
+    def _miss_calls(self, caller: str, db: str) -> float:
+        """Queries per second sent to ``db`` because the cache missed (they cost more)."""
+        c = self.topo[caller]
+        served = self.m[caller].served_rps or self.rate[caller]
+        misses = sum(self.miss_db_calls(c, d.kind, d.target) for d in c.deps if d.target == db)
+        return served * misses * self.amplify.get((caller, db), 1.0)
 
     def _db_calls(self, caller: str, db: str) -> float:
         c = self.topo[caller]
@@ -369,7 +407,13 @@ class _Solver:
     def external(self, c: Component) -> None:
         m = self.m[c.name]
         m.rps = self.rate[c.name]
-        lat, causes = stores.provider_view(self.st.providers[c.name], m.rps, self.t)
+        p = self.st.providers[c.name]
+        expires = p.credentials_expire_at
+        for caller in self.topo.callers_of(c.name):
+            key = self.st.services[caller].config.get(f"{dep_prefix(c.name)}_API_KEY")
+            if p.keys and key is not None:
+                expires = p.keys.get(str(key), 0.0)
+        lat, causes = stores.provider_view(p, m.rps, self.t, expires)
         m.mean_ms, m.p99_ms = lat, lat * 3
         for cause, frac in causes.items():
             m.add_cause(cause, frac * m.rps)
@@ -415,7 +459,9 @@ class _Solver:
             frac = sum(p.mem_mb for p in ready_pods) / len(ready_pods) / svc.mem_limit_mb
             start = 0.8 if c.language == "java" else 0.85
             gc = 1.0 + 6.0 * max(0.0, frac - start) / (1.0 - start)
+            m.extra["heap_frac"] = frac
         cpu_ms *= gc
+        m.extra["gc_factor"] = gc
         throttle = self.node_throttle([p for p in m.pods if p.ready])
         cap = m.ready * svc.cpu_millicores * throttle / max(cpu_ms, 1e-6)
         load = rate * alive
@@ -501,16 +547,21 @@ class _Solver:
     def edge_gate(self, c: Component, m: ComponentMetrics, rate: float) -> float:
         st, t = self.st, self.t
         alive = 1.0
-        if t >= st.edge.cert_expires_at:
+        cfg = st.services[c.name].config
+        if t >= stores.cert_expiry(st.edge, cfg):
             m.add_cause("tls", rate * 0.97)
             alive *= 0.03
-        cfg = st.services[c.name].config
+        upstream = c.deps[0].target if c.deps else ""
+        if upstream and str(cfg.get(f"{dep_prefix(upstream)}_HOST", "")) != canonical_host(
+                self.topo, c, upstream):
+            m.add_cause(f"dns:{upstream}", rate * alive)
+            return 0.0
         if cfg.get("HEALTH_CHECK_PATH") != "/healthz":
             m.add_cause("health_check", rate * alive)
             return 0.0
-        ups = st.edge.upstreams
-        total = sum(u.weight for u in ups.values())
-        draining = sum(u.weight for u in ups.values() if u.draining)
+        weights = stores.upstream_weights(st.edge, cfg)
+        total = sum(weights.values())
+        draining = sum(w for p, w in weights.items() if st.edge.upstreams[p].draining)
         if total <= 0:
             m.add_cause("upstream_draining", rate * alive)
             return 0.0
@@ -557,6 +608,10 @@ class _Solver:
         if dns is not None:
             tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
             return 1.0, tmo, f"dns:{d.target}", tmo
+        if d.kind == "cache":
+            refusal = self.cache_refusal(c, d.target)
+            if refusal:
+                return 1.0, 1.0, refusal, 0.0
         if d.kind in ("db", "db_read"):
             view = self.db_views.get((c.name, d.target))
             if view is None:

@@ -9,14 +9,18 @@ Queue: depth integrates publish minus consume. Provider: status, rate limit, cre
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from ..state import Cache, Database, Provider, Topic
+from ..state import Cache, Database, Edge, Provider, Table, Topic
 
 STATEMENT_TIMEOUT_MS = 30000.0
 LOCK_TIMEOUT_MS = 10000.0
 CACHE_WARMUP_S = 300.0
 WRITE_SHARE = 0.6
+CATCH_UP_S_PER_MIN = 120.0
+STALE_READ_LAG_S = 30.0
+MISS_COST = 8.0  # a cache miss runs the query the cache was shielding: dearer than average
 
 
 @dataclass(slots=True)
@@ -43,11 +47,15 @@ def cache_hit_ratio(cache: Cache, config: dict[str, object], t: float) -> float:
 
 
 def parse_mb(value: object) -> float:
+    """Redis memory sizes (``6gb``, ``512mb``, bytes) in MB; 0 when unparseable."""
     s = str(value).strip().lower()
-    for suffix, mult in (("gb", 1024.0), ("mb", 1.0), ("kb", 1 / 1024)):
-        if s.endswith(suffix):
-            return float(s[: -len(suffix)]) * mult
-    return float(s) / (1024 * 1024)
+    try:
+        for suffix, mult in (("gb", 1024.0), ("mb", 1.0), ("kb", 1 / 1024)):
+            if s.endswith(suffix):
+                return float(s[: -len(suffix)]) * mult
+        return float(s) / (1024 * 1024)
+    except ValueError:
+        return 0.0
 
 
 def locked_tables(db: Database) -> set[str]:
@@ -64,9 +72,9 @@ def query_cost_mult(db: Database, service: str) -> tuple[float, float]:
         table = db.tables.get(q.table)
         mult = 1.0
         if q.index_on and table is not None and q.index_on not in table.indexes:
-            mult *= 40.0
+            mult *= seq_scan_cost(table)
         if table is not None and table.dead_pct > 20.0:
-            mult *= 1.0 + (table.dead_pct - 20.0) / 20.0
+            mult *= 100.0 / max(100.0 - table.dead_pct, 1.0)  # scans wade through dead rows
         total += q.calls_share
         cost += q.calls_share * mult
         if q.table in locked:
@@ -76,22 +84,58 @@ def query_cost_mult(db: Database, service: str) -> tuple[float, float]:
     return cost / total, blocked / total
 
 
+def seq_scan_cost(table: Table) -> float:
+    """How much dearer a lookup gets without its index: a scan grows with the table."""
+    return 40.0 * max(1.0, (table.rows / 1e6) ** 0.5)
+
+
 def disk_used_gb(db: Database, since: float, t: float) -> float:
-    return db.disk_used_gb + db.disk_growth_gb_per_h * max(t - since, 0.0) / 3600.0
+    """Data volume used: the checkpointed value plus steady growth plus open bulk writes."""
+    rate = db.disk_growth_gb_per_h + sum(tx.write_gb_per_h for tx in db.transactions)
+    return db.disk_used_gb + rate * max(t - since, 0.0) / 3600.0
+
+
+def replica_serving(db: Database, config: dict[str, object]) -> bool:
+    """A standby answers reads only while it is up and ``hot_standby`` is on."""
+    return db.replica_up and config.get("hot_standby", "on") == "on"
 
 
 def replica_lag_s(db: Database, since: float, t: float) -> float:
-    return max(0.0, db.replica_lag0_s + db.replica_lag_growth_s_per_min * (t - since) / 60.0)
+    """Replay lag grows while something holds replay back (a conflicting query on the
+    standby, a stalled receiver) and catches up at ``CATCH_UP_S_PER_MIN`` otherwise."""
+    growth = db.replica_lag_growth_s_per_min + sum(tx.lag_s_per_min for tx in db.transactions)
+    if growth <= 0:
+        growth = -CATCH_UP_S_PER_MIN
+    return max(0.0, db.replica_lag0_s + growth * (t - since) / 60.0)
+
+
+def broken_share(db: Database, service: str) -> tuple[float, str]:
+    """Share of a client's statements that name a column renamed away, and one such column."""
+    total = broken = 0.0
+    column = ""
+    for q in db.queries.values():
+        if q.service != service:
+            continue
+        total += q.calls_share
+        table = db.tables.get(q.table)
+        for old in (table.renamed if table is not None else {}):
+            if re.search(rf"\b{re.escape(old)}\b", q.text):
+                broken += q.calls_share
+                column = old
+                break
+    return (broken / total if total > 0 else 0.0), column
 
 
 def queue_depth(topic: Topic, publish_rps: float, consume_rps: float, t: float) -> float:
     return max(0.0, topic.depth0 + (publish_rps - consume_rps) * max(t - topic.depth0_at, 0.0))
 
 
-def provider_view(p: Provider, rps: float, t: float) -> tuple[float, dict[str, float]]:
-    """(latency ms, failing fraction by cause) of calls to the provider at rate ``rps``."""
+def provider_view(p: Provider, rps: float, t: float, expires_at: float | None = None
+                  ) -> tuple[float, dict[str, float]]:
+    """(latency ms, failing fraction by cause) of calls to the provider at rate ``rps``,
+    made with an API key that expires at ``expires_at`` (default: the account's)."""
     causes: dict[str, float] = {}
-    if t >= p.credentials_expire_at:
+    if t >= (p.credentials_expire_at if expires_at is None else expires_at):
         causes["provider_401"] = 1.0
         return 40.0, causes
     if p.error_pct > 0:
@@ -99,3 +143,17 @@ def provider_view(p: Provider, rps: float, t: float) -> tuple[float, dict[str, f
     if rps > p.rate_limit_rps > 0:
         causes["provider_429"] = (1.0 - p.rate_limit_rps / rps) * (1.0 - p.error_pct / 100.0)
     return p.latency_ms, causes
+
+
+def cert_expiry(edge: Edge, config: dict[str, object]) -> float:
+    """When the certificate the edge serves expires: the one in its ``TLS_SECRET``."""
+    return edge.certs.get(str(config.get("TLS_SECRET")), edge.cert_expires_at)
+
+
+def upstream_weights(edge: Edge, config: dict[str, object]) -> dict[str, int]:
+    """Edge pool weights: ``UPSTREAM_WEIGHT_<POOL>`` settings over the pools' defaults."""
+    out = {}
+    for name, up in edge.upstreams.items():
+        w = config.get(f"UPSTREAM_WEIGHT_{name.upper().replace('-', '_')}", up.weight)
+        out[name] = w if isinstance(w, int) and not isinstance(w, bool) and w >= 0 else 0
+    return out

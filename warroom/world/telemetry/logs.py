@@ -13,6 +13,8 @@ from typing import Any
 from .. import noise
 from ..world import World
 from . import fmt
+from ..physics.stores import replica_serving
+from ..topology import dep_prefix
 from .messages import INFO_LINES, error_text
 
 MAX_ERRORS_PER_MIN = 4
@@ -63,7 +65,7 @@ def _minute_lines(world: World, name: str, t: float, span: float
     out: list[tuple[float, str, str]] = []
     kind = comp.kind
     if kind == "edge":
-        return _nginx_lines(world, t, span)
+        return _nginx_lines(world, t, span) + _records(world, comp, t, span)
     causes = {k: v for k, v in m.causes.items() if v > 0}
     if kind in ("service", "gateway", "worker"):
         crashed = [p for p in m.pods if p.crash_message and p.crash_message != "OOMKilled"
@@ -74,6 +76,10 @@ def _minute_lines(world: World, name: str, t: float, span: float
                                           f"Traceback (most recent call last): ... "
                                           f"{p.crash_message}" if comp.language == "python"
                                           else f"fatal: {p.crash_message}", "-")))
+        gc_msg = _gc_line(comp, m, st.services[name].mem_limit_mb)
+        if gc_msg:
+            u = world.wallclock(t) - span * 0.45
+            out.append((u, "WARN", _line(world, comp, u, "WARN", gc_msg, "-")))
         total = sum(causes.values())
         n_err = 0 if total <= 0 else min(MAX_ERRORS_PER_MIN, 1 + int(total * 60 / 400))
         keys = sorted(causes)
@@ -117,6 +123,9 @@ def _minute_lines(world: World, name: str, t: float, span: float
     elif kind == "postgres":
         out.extend(_postgres_lines(world, name, t, causes, span))
     elif kind == "redis":
+        for p in [p for p in m.pods if p.crash_message and not p.ready][:1]:
+            u = world.wallclock(t) - span * 0.8
+            out.append((u, "ERROR", _line(world, comp, u, "ERROR", p.crash_message)))
         cache = st.caches[name]
         if abs(world.wallclock(cache.restarted_at) - world.wallclock(t)) < 60 or (
                 cache.restarted_at <= t < cache.restarted_at + 60):
@@ -150,11 +159,33 @@ def _minute_lines(world: World, name: str, t: float, span: float
             u = world.wallclock(t) - span + noise.unit(seed, noise.sid(name), minute, i, 5) * span
             out.append((u, "INFO", _line(world, comp, u, "INFO", msg,
                                          noise.hexid(seed, 12, minute, i, 6))))
+    return out + _records(world, comp, t, span)
+
+
+def _records(world: World, comp: Any, t: float, span: float) -> list[tuple[float, str, str]]:
+    """Discrete things that happened to ``comp`` in the span (restarts, config changes)."""
+    out = []
     for rec in world.records:
-        if rec.source == name and t - span <= rec.t < t:
+        if rec.source == comp.name and t - span <= rec.t < t:
             u = world.wallclock(rec.t)
             out.append((u, "INFO", _line(world, comp, u, "INFO", rec.text, "-")))
     return out
+
+
+def _gc_line(comp: Any, m: Any, limit_mb: float) -> str | None:
+    """What a runtime says when collection eats its CPU (heap near the limit)."""
+    gc = m.extra.get("gc_factor", 1.0)
+    if gc < 1.5:
+        return None
+    used = m.extra.get("heap_frac", 0.0) * limit_mb
+    if comp.language == "java":
+        return (f"[gc] Pause Full (G1 Compaction Pause) {used:.0f}M->{used * 0.97:.0f}M"
+                f"({limit_mb:.0f}M) {180 * gc:.3f}ms; GC overhead {min(95, 12 * gc):.0f}%")
+    if comp.language == "go":
+        return f"GC forced: heap {used:.0f}MB near GOMEMLIMIT {limit_mb:.0f}MB; gc cpu " \
+               f"{min(95, 12 * gc):.0f}%"
+    return (f"gc: generation 2 collections took {min(95, 12 * gc):.0f}% of CPU; rss "
+            f"{used:.0f}MB of {limit_mb:.0f}MB")
 
 
 def _behaviors(world: World, name: str, t: float) -> list[dict[str, Any]]:
@@ -179,6 +210,9 @@ def _postgres_lines(world: World, name: str, t: float, causes: dict[str, float],
                "statement_timeout": "ERROR:  canceling statement due to statement timeout",
                "disk_full": 'PANIC:  could not write to file "pg_wal/xlogtemp.188": '
                             "No space left on device"}.get(reason, "LOG:  connection reset")
+        if reason.startswith("undefined_column."):
+            msg = f'ERROR:  column "{reason.split(".", 1)[1]}" does not exist at character 42'
+
         out.append((u, "ERROR", _line(world, comp, u, "ERROR", msg)))
     snap = world.snapshot(t)
     m = snap[name]
@@ -191,8 +225,13 @@ def _postgres_lines(world: World, name: str, t: float, causes: dict[str, float],
             u = world.wallclock(t) - span * 0.58
             out.append((u, "LOG", _line(world, comp, u, "LOG",
                                         f"LOG:  duration: {ms:.3f} ms  statement: {q.text}")))
+    if db.replica_of and not replica_serving(db, world.at(t).services[name].config):
+        u = world.wallclock(t) - span * 0.4
+        out.append((u, "ERROR", _line(world, comp, u, "ERROR",
+                                      "FATAL:  the database system is not accepting "
+                                      "connections  DETAIL:  Hot standby mode is disabled.")))
     for tx in db.transactions:
-        if tx.started_at < t - 60 and minute % 2 == 0:
+        if tx.locks and tx.started_at < t - 60 and minute % 2 == 0:
             u = world.wallclock(t) - span * 0.17
             out.append((u, "LOG", _line(world, comp, u, "LOG",
                                         f"LOG:  process {tx.pid + 7} still waiting for "
@@ -232,7 +271,8 @@ def _nginx_lines(world: World, t: float, span: float) -> list[tuple[float, str, 
                     f'{180 if code >= 400 else 2048 + ei * 37} "-" {ua} rt={rt:.3f} '
                     f'upstream_status={code if code != 495 else "-"}')
             out.append((u, "INFO" if code < 500 else "ERROR", line))
-    edge = snap[world.topology.kind_of("edge")[0]]
+    edge_name = world.topology.kind_of("edge")[0]
+    edge = snap[edge_name]
     draining = next((p for p, u in st.edge.upstreams.items() if u.draining), "-")
     errors = {
         "tls": f"SSL_do_handshake() failed (SSL: error:0A000416:SSL routines::sslv3 alert "
@@ -242,8 +282,13 @@ def _nginx_lines(world: World, t: float, span: float) -> list[tuple[float, str, 
         "upstream_draining": "connect() failed (111: Connection refused) while connecting to "
                              'upstream, upstream: "http://10.0.4.17:8080" (pool '
                              f"{draining})",
-        "edge_conn_limit": "4096 worker_connections are not enough while connecting to upstream",
+        "edge_conn_limit": f"{st.services[edge_name].config.get('WORKER_CONNECTIONS')} "
+                           "worker_connections are not enough while connecting to upstream",
     }
+    for c in edge.causes:
+        if c.startswith("dns:"):
+            up = str(st.services[edge.name].config.get(f"{dep_prefix(c[4:])}_HOST", ""))
+            errors[c] = f"{up.rsplit(':', 1)[0]} could not be resolved (3: Host not found)"
     for i, cause in enumerate(c for c in edge.causes if c in errors):
         u = world.wallclock(t) - span * 0.75 + i * 5
         out.append((u, "ERROR", f"{fmt.plain_time(u, ' ', '.')[:19].replace('-', '/')} [error] "

@@ -66,6 +66,24 @@ def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tupl
         if go:
             return f"dial tcp: lookup {name}: no such host", []
         return f"socket.gaierror: [Errno -2] Name or service not known ('{name}')", []
+    if kind == "db_error" and target.startswith("undefined_column."):
+        col = target.split(".", 1)[1]
+        if java:
+            return f'org.postgresql.util.PSQLException: ERROR: column "{col}" does not exist', [
+                "at org.postgresql.core.v3.QueryExecutorImpl.receiveErrorResponse"
+                "(QueryExecutorImpl.java:2713)"]
+        if go:
+            return f'pgx: column "{col}" does not exist (SQLSTATE 42703)', []
+        return (f'psycopg2.errors.UndefinedColumn: column "{col}" does not exist',
+                PY_FRAMES["db"])
+    if kind == "stale_read":
+        if java:
+            return "javax.persistence.EntityNotFoundException: record written moments ago " \
+                   "not found on read", []
+        if go:
+            return "record not found (read after write returned no rows)", []
+        return ("NotFoundError: row created by this request's previous step returned no rows "
+                "on read", [])
     if kind == "db_error":
         msg = {"too_many_clients": "FATAL:  sorry, too many clients already",
                "lock_timeout": "ERROR:  canceling statement due to lock timeout",
@@ -108,6 +126,11 @@ def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tupl
     if kind == "provider_5xx":
         return "PaymentProviderException: 503 Service Unavailable from api.payprovider.example", [
             "at com.shop.payments.provider.Client.authorize(Client.java:142)"]
+    if kind == "cache_error" and target == "wrongpass":
+        if go:
+            return "redis: WRONGPASS invalid username-password pair or user is disabled.", []
+        return ("redis.exceptions.AuthenticationError: WRONGPASS invalid username-password "
+                "pair or user is disabled.", [])
     if kind == "cache_error":
         return "redis.exceptions.AuthenticationError: NOAUTH Authentication required.", []
     if kind == "no_ready_pods":

@@ -1,0 +1,1 @@
+"""Framework faces (Gymnasium, HUD, verifiers), each importing its framework lazily."""

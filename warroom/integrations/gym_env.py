@@ -1,0 +1,139 @@
+"""Gymnasium environment ``warroom/Incident-v0`` (extra ``gym``); importing this module
+registers it.
+
+    >>> import gymnasium as gym, warroom.integrations.gym_env
+    >>> env = gym.make("warroom/Incident-v0", scenario="db_connection_leak/checkout/medium/v3")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs, reward, terminated, truncated, info = env.step(
+    ...     '{"name": "list_alerts", "arguments": {}}')
+
+Observation: text (``Text`` space): the incident page after reset, then each tool's output.
+Characters outside the space's charset become ``?`` and text past ``MAX_OBS_CHARS`` is cut
+with a note. ``info`` carries the same content structured: ``tools`` (OpenAI schemas, at
+reset), ``data``, ``ok``, ``error``, ``time``, ``step``, and ``result`` (the grade) at the end.
+
+Action: one tool call as JSON text (``Text`` space), ``{"name": ..., "arguments": {...}}``;
+a dict is accepted too. Invalid JSON or an invalid call is an observation saying what was
+wrong, and counts as a step.
+
+Reward: the Episode's per-step reward. Terminated when ``submit_report`` is accepted;
+truncated when the step budget is spent.
+
+Scenario: ``options["scenario"]`` at reset, else the ``scenario`` given to ``make``, else one
+drawn with the env's RNG from ``split`` (default train). The world seed is
+``options["world_seed"]`` when given, else drawn with the env's RNG, so ``reset(seed=s)``
+reproduces an episode exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from typing import Any
+
+import gymnasium as gym
+from gymnasium import spaces
+
+import warroom
+
+from ..env.episode import Episode
+from ..scenarios import generate
+
+ENV_ID = "warroom/Incident-v0"
+MAX_OBS_CHARS = 8192
+MAX_ACTION_CHARS = 8192
+_EXTRA = "".join(chr(c) for r in ((0xA0, 0x100), (0x2010, 0x2028), (0x2190, 0x2200),
+                                  (0x2500, 0x2580)) for c in range(*r))
+OBS_CHARSET = frozenset(string.printable + _EXTRA)
+ACTION_CHARSET = frozenset(string.printable)
+
+
+def _fit(text: str) -> str:
+    """``text`` inside the observation space: known characters only, at most MAX_OBS_CHARS."""
+    text = "".join(c if c in OBS_CHARSET else "?" for c in text)
+    if len(text) > MAX_OBS_CHARS:
+        note = "\n... (cut: observation longer than the space allows)"
+        text = text[: MAX_OBS_CHARS - len(note)] + note
+    return text or " "
+
+
+def _parse(action: Any) -> Any:
+    """A dict call from JSON text; anything unparseable is passed on for the Episode to refuse."""
+    if isinstance(action, str):
+        try:
+            return json.loads(action)
+        except json.JSONDecodeError:
+            return action
+    return action
+
+
+class IncidentEnv(gym.Env[str, str]):
+    """One incident per episode; see the module docstring for the contract."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, scenario: str | None = None, split: str = "train",
+                 max_steps: int | None = None, render_mode: str | None = None) -> None:
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.scenario = scenario
+        self.split = split
+        self.max_steps = max_steps
+        self.render_mode = render_mode
+        self.observation_space = spaces.Text(MAX_OBS_CHARS, min_length=1, charset=OBS_CHARSET)
+        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=ACTION_CHARSET)
+        self.episode: Episode | None = None
+        self._last = ""
+        self._pool: list[str] | None = None
+
+    def _draw_scenario(self) -> str:
+        if self._pool is None:
+            self._pool = [s.id for s in generate(split=self.split)]
+            if not self._pool:
+                raise ValueError(f"split {self.split!r} has no scenarios")
+        return self._pool[int(self.np_random.integers(len(self._pool)))]
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        opts = dict(options or {})
+        unknown = sorted(set(opts) - {"scenario", "world_seed", "max_steps"})
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {', '.join(unknown)}; "
+                             f"use scenario, world_seed, max_steps")
+        name = opts.get("scenario") or self.scenario or self._draw_scenario()
+        world_seed = opts.get("world_seed")
+        if world_seed is None:
+            world_seed = int(self.np_random.integers(2**31))
+        steps = opts.get("max_steps") or self.max_steps
+        self.episode = warroom.make(name, **({"max_steps": steps} if steps else {}))
+        obs = self.episode.reset(seed=int(world_seed))
+        self._last = _fit(obs.text)
+        info = {"scenario": name, "world_seed": int(world_seed), "data": obs.data,
+                "time": obs.time, "step": 0, "step_budget": self.episode.max_steps,
+                "tools": self.episode.tools}
+        return self._last, info
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.episode is None:
+            raise RuntimeError("call reset() before step()")
+        res = self.episode.step(_parse(action))
+        obs = res.observation
+        self._last = _fit(obs.text)
+        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
+                "time": obs.time, "step": obs.step}
+        if res.done or res.truncated:
+            info["result"] = res.info.get("result")
+        return self._last, float(res.reward), bool(res.done), bool(res.truncated), info
+
+    def render(self) -> str | None:
+        return self._last if self.render_mode == "ansi" else None
+
+
+def register_envs() -> None:
+    """Register ``warroom/Incident-v0`` with Gymnasium (safe to call more than once)."""
+    if ENV_ID not in gym.registry:
+        gym.register(id=ENV_ID, entry_point=f"{__name__}:IncidentEnv")
+
+
+register_envs()

@@ -1,0 +1,1 @@
+"""Agent-facing tools: the registry (``registry``) and its domains (``domains``)."""
