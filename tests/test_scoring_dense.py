@@ -16,9 +16,8 @@ from warroom import ToolCall
 from warroom.scoring.gaming import STRATEGIES
 from warroom.scoring.gaming import play as play_cheap
 
+from .scoring_support import EASY_MEM as EASY
 from .scoring_support import LEAK, ROGUE, oracle_plan, play
-
-EASY = "memory_leak/app/easy/v1"
 
 
 def rewards(ep: warroom.Episode) -> list[float]:

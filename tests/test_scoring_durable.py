@@ -8,11 +8,20 @@ import pytest
 from warroom import ToolCall
 from warroom.scoring import durable
 
-from .scoring_support import oracle_plan, play, report, score
+from .scoring_support import (
+    EASY_LEAK,
+    EASY_MEM,
+    EASY_ROGUE,
+    layout,
+    oracle_plan,
+    play,
+    report,
+    score,
+)
 
-EASY_LEAK = "db_connection_leak/app/easy/v1"
-EASY_MEM = "memory_leak/app/easy/v1"
-EASY_ROGUE = "rogue_autoscaler/app/easy/v1"
+
+def root(sid: str) -> str:
+    return str(layout(sid)[0].component)
 
 
 def looked_then(sid: str, *writes: ToolCall) -> dict:
@@ -27,7 +36,7 @@ def looked_then(sid: str, *writes: ToolCall) -> dict:
 
 @pytest.mark.parametrize("sid", [EASY_LEAK, EASY_MEM])
 def test_restarting_a_leaking_service_is_not_a_fix(sid: str) -> None:
-    r = looked_then(sid, ToolCall("restart_service", {"service": "app"}))
+    r = looked_then(sid, ToolCall("restart_service", {"service": root(sid)}))
     assert not r["mitigated"] and not r["success"]
     assert score(r, "achievement.mitigation") == 0.0
     assert r["metrics"]["wrong_remediations"] == 1
@@ -35,7 +44,8 @@ def test_restarting_a_leaking_service_is_not_a_fix(sid: str) -> None:
 
 
 def test_scaling_under_a_rogue_autoscaler_is_undone() -> None:
-    r = looked_then(EASY_ROGUE, ToolCall("scale_service", {"service": "app", "replicas": 5}))
+    r = looked_then(EASY_ROGUE, ToolCall("scale_service", {"service": root(EASY_ROGUE),
+                                                           "replicas": 6}))
     assert not r["mitigated"] and not r["success"]
     assert any("errors" in v or "p99" in v for v in r["violations"])
 
@@ -48,7 +58,7 @@ def test_pausing_without_repairing_is_not_enough() -> None:
 
 
 def test_durable_check_directly() -> None:
-    ep = play(EASY_MEM, [ToolCall("restart_service", {"service": "app"})])
+    ep = play(EASY_MEM, [ToolCall("restart_service", {"service": root(EASY_MEM)})])
     assert ep.world is not None
     d = durable.check(ep.world, ep.truths)
     assert not d.mitigated and not d.root_gone

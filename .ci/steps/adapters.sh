@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Adapter tests against the real frameworks, each in its own virtual environment because
 # their pins collide: the MCP server uses mcp 2.x; openenv needs fastmcp 3.x with mcp 1.x.
-#   .venvs/mcp      warroom + mcp + gymnasium  -> tests/test_servers_mcp.py tests/test_gym*.py
+#   .venvs/mcp      warroom + mcp + gymnasium + pettingzoo
+#                   -> tests/test_servers_mcp.py tests/test_gym*.py
 #   .venvs/openenv  warroom + openenv          -> tests/test_servers_openenv.py
 # Both are rebuilt from scratch on every run. Prints each pytest summary, then one combined
 # "adapters: N passed, M failed" line; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+export WARROOM_SEPARATE_ENV=1
 
-MCP_PINS=("mcp==2.3.0" "gymnasium==1.4.0" "pytest>=8")
+MCP_PINS=("mcp==2.3.0" "uvloop>=0.19" "httptools>=0.6" "gymnasium==1.4.0" "pettingzoo==1.27.0"
+          "pytest>=8")
 OPENENV_PINS=("openenv==0.10.0" "pytest>=8")
 VENVS=.venvs
 PY="$(command -v python3.11 || command -v python3)"
@@ -52,7 +55,7 @@ echo "== adapters: building $VENVS/mcp and $VENVS/openenv"
 make_venv mcp "${MCP_PINS[@]}" || { echo "adapters: 0 passed, 1 failed"; exit 1; }
 make_venv openenv "${OPENENV_PINS[@]}" || { echo "adapters: 0 passed, 1 failed"; exit 1; }
 
-echo "== adapters: MCP server and Gymnasium (mcp 2.x)"
+echo "== adapters: MCP server, Gymnasium and PettingZoo (mcp 2.x)"
 run_tests mcp tests/test_servers_mcp.py tests/test_gym*.py
 echo "== adapters: OpenEnv (openenv, fastmcp 3.x, mcp 1.x)"
 run_tests openenv tests/test_servers_openenv.py

@@ -18,14 +18,15 @@ from typing import Any
 
 from ..env.types import Observation, ToolCall
 from ..world.faults import Truth
-from .base import Policy, register_policy
 from . import heuristic_infra as infra
-from .heuristic_signs import Hypothesis, Notes, category, diagnose, seconds
+from .base import Policy, register_policy
+from .heuristic_release import sign_release
+from .heuristic_signs import Hypothesis, Notes, category, diagnose, provider_errors, seconds
 
 Runbook = Generator[ToolCall, Observation, None]
 FINAL_STEPS = 7  # fixes, update, page and report need this many calls at most
 MAX_LOG_READS = 4
-SECOND_FIX = 0.8  # how convincing a second hypothesis must be to act on it too
+SECOND_FIX = 0.9  # how convincing a second hypothesis must be to act on it too
 
 
 @register_policy("heuristic")
@@ -76,12 +77,13 @@ class HeuristicPolicy(Policy):
                                                  "minutes": 30})
             n.logs[svc] = [ln["line"] for ln in (obs.data or {}).get("lines", [])]
         yield from self._stores()
-        hyps = diagnose(n, infra.SIGNS)
+        hyps = diagnose(n, (*infra.SIGNS, sign_release))
         best = hyps[0] if hyps else self._guess()
         for call in best.confirm:
             if self._room():
                 n.absorb(call, (yield call).data)
-        hyps = diagnose(n, infra.SIGNS) or [best]  # what the confirming reads showed may sharpen the fix
+        # what the confirming reads showed may sharpen the fix
+        hyps = diagnose(n, (*infra.SIGNS, sign_release)) or [best]
         best = hyps[0]
         for call in best.fixes:
             yield call
@@ -111,7 +113,7 @@ class HeuristicPolicy(Policy):
         seen = "\n".join(n.text_of(s) for s in n.components)
         if re.search("lock timeout|statement timeout", seen) and self._room():
             n.locks = _list((yield ToolCall("db_locks", {})).data)
-        if "ProviderException" in seen and self._room():
+        if provider_errors(n) and self._room():
             n.providers = _list((yield ToolCall("provider_status", {})).data)
             if self._room():
                 n.flags = _list((yield ToolCall("list_flags", {})).data)
@@ -143,7 +145,8 @@ class HeuristicPolicy(Policy):
         kind = n.kind(service)
         same = [c for c in n.components if c != service and n.kind(c) == kind]
         shared = [c for c in same if set(n.deps(c)) & set(n.deps(service))]
-        return (shared or same or [None])[0]
+        pick = shared or same
+        return pick[0] if pick else None
 
     def _read_map(self, obs: Observation) -> None:
         data = obs.data or {}

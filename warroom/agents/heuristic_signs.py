@@ -60,6 +60,9 @@ class Notes:
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     pods: dict[str, dict[str, Any]] = field(default_factory=dict)
     activity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    metrics: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    deploys: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def absorb(self, call: ToolCall, data: Any) -> None:
         """Keep what a confirming read showed (pod limits, configs, locks)."""
@@ -71,6 +74,14 @@ class Notes:
             self.locks = [d for d in data if isinstance(d, dict)]
         elif call.name == "db_activity" and isinstance(data, dict):
             self.activity[data.get("database", "")] = list(data.get("rows", []))
+        elif call.name == "list_deploys" and isinstance(data, list):
+            self.history[call.arguments.get("service", "")] = [d for d in data
+                                                               if isinstance(d, dict)]
+        elif call.name == "query_metrics" and isinstance(data, dict):
+            self.metrics[(data.get("service", ""), data.get("metric", ""))] = [
+                p["value"] for p in data.get("points", [])]
+        elif call.name == "get_deploy" and isinstance(data, dict):
+            self.deploys[str(data.get("id"))] = data
         elif call.name == "search_logs" and isinstance(data, dict):
             self.logs[data.get("service", "")] = [ln["line"] for ln in data.get("lines", [])]
 
@@ -119,14 +130,6 @@ class Notes:
         return out
 
 
-def rollback(n: Notes, service: str, rel: dict[str, Any], words: tuple[str, ...], score: float,
-             why: str) -> Hypothesis:
-    return Hypothesis(score, service, words, rel["id"],
-                      [ToolCall("rollback_deploy", {"service": service})],
-                      [ToolCall("get_deploy", {"release_id": rel["id"]})],
-                      page=None, why=why)
-
-
 def sign_oom(n: Notes) -> list[Hypothesis]:
     out = []
     for svc in n.event_services("OOMKilling"):
@@ -145,10 +148,7 @@ def sign_oom(n: Notes) -> list[Hypothesis]:
             out.append(Hypothesis(0.9, svc, ("rogue_agent/cost", "rogue_agent"), a["agent"],
                                   fixes, [memory], why="fleet agent lowered memory; OOM kills"))
         elif rel is not None:
-            h = rollback(n, svc, rel, ("memory_leak", "memory"), 0.9,
-                         "OOM kills after a recent release")
-            h.confirm.insert(0, memory)
-            out.append(h)
+            continue  # a release to blame: see heuristic_release
         else:
             pod = next((e["object"].split("/", 1)[1] for e in n.events
                         if e["reason"] == "OOMKilling" and n.service_of_pod(e["object"]) == svc),
@@ -190,45 +190,34 @@ def sign_scale_down(n: Notes) -> list[Hypothesis]:
 
 
 def sign_pool(n: Notes) -> list[Hypothesis]:
+    """Pool timeouts with no release to blame (a release: see ``heuristic_release``)."""
     out = []
     for svc in n.components:
-        if not any(p in n.text_of(svc) for p in POOL):
+        if not any(p in n.text_of(svc) for p in POOL) or n.recent_release(svc) is not None:
             continue
         pool = ToolCall("query_metrics", {"service": svc, "metric": "db_pool_in_use",
                                           "minutes": 60})
-        rel = n.recent_release(svc)
-        if rel is not None:
-            h = rollback(n, svc, rel, ("connection_leak", "pool"), 0.8,
-                         "pool exhausted after a recent release")
-            h.confirm.insert(0, pool)
-            out.append(h)
-        else:
-            out.append(Hypothesis(0.4, svc, ("pool_size", "pool"), None, [], [pool],
-                                  why="pool exhausted, no release"))
+        out.append(Hypothesis(0.4, svc, ("pool_size", "pool"), None, [], [pool],
+                              why="pool exhausted, no release"))
     return out
 
 
-def sign_bad_release(n: Notes) -> list[Hypothesis]:
-    out: list[Hypothesis] = []
-    for svc in n.symptoms() + [i["service"] for i in n.issues]:
-        rel = n.recent_release(svc)
-        if rel is None or any(h.component == svc for h in out):
-            continue
-        new = [i for i in n.issues if i["service"] == svc
-               and seconds(i["first_seen_iso"]) >= seconds(rel["deployed_at"])]
-        if new:
-            out.append(rollback(n, svc, rel, ("bad_release", "deploy"), 0.7,
-                                "new errors since a recent release"))
+def provider_errors(n: Notes) -> list[tuple[str, str, str]]:
+    """(service, external dependency, status code) where a service's errors name one."""
+    out = []
+    for svc in n.components:
+        text = n.text_of(svc)
+        for ext in (d for d in n.deps(svc) if n.kind(d) == "external"):
+            m = re.search(rf"ProviderException: (\d{{3}})|{re.escape(ext)} responded (\d{{3}})",
+                          text)
+            if m:
+                out.append((svc, ext, m.group(1) or m.group(2)))
     return out
 
 
 def sign_provider(n: Notes) -> list[Hypothesis]:
     out = []
-    for svc in n.components:
-        m = re.search(r"ProviderException: (\d{3})", n.text_of(svc))
-        if not m:
-            continue
-        ext = next((d for d in n.deps(svc) if n.kind(d) == "external"), svc)
+    for svc, ext, code in provider_errors(n)[:1]:
         down = any(p["status"] != "operational" for p in n.providers)
         fixes = []
         flag = next((f["flag"] for f in n.flags if re.search("fallback|failover|secondary",
@@ -236,10 +225,10 @@ def sign_provider(n: Notes) -> list[Hypothesis]:
                     None)
         if down and flag:
             fixes.append(ToolCall("set_flag", {"flag": flag, "enabled": True}))
-        out.append(Hypothesis(0.8 if down else 0.5, ext, PROVIDER.get(m.group(1), ("external",)),
-                              None, fixes, [ToolCall("provider_status", {})],
-                              page=n.owner(ext) or n.owner(svc), why="provider errors"))
-        break
+        words = PROVIDER.get(code, PROVIDER["503"] if code.startswith("5") else ("external",))
+        out.append(Hypothesis(0.8 if down else 0.6, ext, words, None, fixes,
+                              [ToolCall("provider_status", {})],
+                              page=n.owner(ext) or n.owner(svc), why=f"{ext} failing ({code})"))
     return out
 
 
@@ -292,7 +281,7 @@ def sign_overload(n: Notes) -> list[Hypothesis]:
 
 SIGNS: tuple[Callable[[Notes], list[Hypothesis]], ...] = (
     sign_scale_down, sign_oom, sign_pool, sign_provider, sign_locks, sign_config_text,
-    sign_bad_release, sign_overload)
+    sign_overload)
 
 
 Sign = Callable[[Notes], list[Hypothesis]]

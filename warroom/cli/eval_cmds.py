@@ -19,6 +19,7 @@ from ..harness import plan, runner
 from ..harness.policies import BUILTIN, PolicySpec, parse_many
 from ..harness.rundir import RunDir, default_path
 from ..harness.stats import TIER_ORDER
+from . import options
 
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -67,22 +68,34 @@ def _split_list(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def _policies(text: str, model: str | None, base_url: str | None) -> list[PolicySpec]:
+def _policies(text: str, llm: dict[str, Any]) -> list[PolicySpec]:
+    """Parse --policies; the llm policy takes the --model/--base-url/... flags it lacks."""
     specs = parse_many(text)
     out = []
     for s in specs:
         if s.name == "llm":
-            kwargs = dict(s.kwargs)
-            if model and "model" not in kwargs:
-                kwargs["model"] = model
-            if base_url and "base_url" not in kwargs:
-                kwargs["base_url"] = base_url
+            kwargs = {**{k: v for k, v in llm.items() if v is not None}, **s.kwargs}
             if "model" not in kwargs:
                 raise typer.BadParameter("the llm policy needs a model: --model NAME or "
                                          "--policies 'llm:model=NAME'")
             s = PolicySpec(s.name, kwargs)
         out.append(s)
     return out
+
+
+def _check_endpoints(specs: list[PolicySpec]) -> None:
+    """Fail once, before the batch, if an LLM endpoint or model cannot be reached."""
+    from ..harness.policies import build
+
+    for s in specs:
+        if s.name == "llm":
+            try:
+                policy = build(s)
+                check = getattr(policy, "check_endpoint", None)
+                if check is not None:
+                    check()
+            except Exception as exc:
+                raise typer.BadParameter(f"{s.label}: {exc}") from None
 
 
 def eval_command(
@@ -105,8 +118,9 @@ def eval_command(
     resume: bool = typer.Option(False, help="continue the run in --out (default: the "
                                 "newest under runs/) without redoing finished episodes"),
     reward_config: str | None = typer.Option(None, help="named reward config"),
-    model: str | None = typer.Option(None, help="model name for the llm policy"),
-    base_url: str | None = typer.Option(None, help="endpoint for the llm policy"),
+    model: str | None = options.MODEL, base_url: str | None = options.BASE_URL,
+    api_key_env: str | None = options.API_KEY_ENV, tool_mode: str = options.TOOL_MODE,
+    price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
     report: bool = typer.Option(True, help="write report.html and summary.md"),
     progress: bool = typer.Option(True, help="show the progress bar (stderr)"),
 ) -> None:
@@ -119,7 +133,10 @@ def eval_command(
         path = out or _latest_run()
         run = runner.start(path, {}, resume=True)
     else:
-        specs = _policies(policies, model, base_url)
+        specs = _policies(policies, {"model": model, "base_url": base_url,
+                                     "api_key_env": api_key_env, "tool_mode": tool_mode,
+                                     "price_in": price_in, "price_out": price_out})
+        _check_endpoints(specs)
         tiers = _split_list(tier)
         families = _split_list(family)
         ids = plan.select(None if split == "all" else split, tiers, families, n or None)

@@ -7,6 +7,7 @@ from ..scenarios.spec import Scenario
 from ..world import fleet, noise, ops  # noqa: F401  (registers event handlers and policies)
 from ..world.build import build_world
 from ..world.faults import FAULTS, Truth
+from ..world.faults.distractors import DISTRACTORS
 from ..world.world import World
 
 
@@ -24,10 +25,12 @@ def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth
     decoys: list[Truth] = []
     for onset, is_distractor, _, spec in sorted(planned, key=lambda x: (-x[0], x[1], x[2])):
         world.advance_to(world.incident_at - onset * 60.0)
-        ft = FAULTS.get(spec.type)
-        if ft is None:
-            raise KeyError(f"unknown fault type {spec.type!r}; known: {', '.join(sorted(FAULTS))}")
-        truth = ft.inject(world, spec.target, dict(spec.params))
+        registry = DISTRACTORS if is_distractor else FAULTS
+        kind = registry.get(spec.type)
+        if kind is None:
+            raise KeyError(f"unknown {'distractor' if is_distractor else 'fault'} type "
+                           f"{spec.type!r}; known: {', '.join(sorted(registry))}")
+        truth = kind.inject(world, spec.target, dict(spec.params))
         (decoys if is_distractor else truths).append(truth)
     world.advance_to(world.incident_at)
     return world, truths, decoys

@@ -140,7 +140,6 @@ def bench_scaling(ids: list[str], with_ray: bool) -> dict[str, Any]:
         try:
             import ray
 
-            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
             t0 = time.perf_counter()
             ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
             out["ray_init_s"] = round(time.perf_counter() - t0, 2)
@@ -195,7 +194,7 @@ def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True
     figures["tool_call"] = bench_tools(ids, 60 if quick else 1500)
     figures["episodes_per_s"] = bench_policies(ids)
     figures["memory"] = bench_memory(ids, 100 if quick else 400)
-    figures["scaling"] = bench_scaling(_sample_ids(4 if quick else 24), with_ray)
+    figures["scaling"] = bench_scaling(_sample_ids(4 if quick else 60), with_ray)
     if with_eval:
         figures["default_eval"] = bench_default_eval()
     if with_servers:

@@ -64,8 +64,12 @@ def run_episode(policy: Policy, scenario: Scenario, seed: int,
         start_t = episode.world.now
         truths = list(episode.truths) if policy.needs_truth else None
         policy.reset(obs, episode.tools, policy_seed(scenario.id, seed), truths)
+        step_usage = getattr(policy, "last_step_usage", None)
         while not episode.done:
-            obs = episode.step(policy.act(obs)).observation
+            call = policy.act(obs)
+            obs = episode.step(call).observation
+            if step_usage is not None:
+                episode.trace[-1].info["usage"] = dict(step_usage())
     except Exception as exc:  # a policy (or environment) failure is this episode's error
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         error += "\n" + "".join(traceback.format_tb(exc.__traceback__)[-3:])

@@ -10,7 +10,8 @@ registers it.
 Observation: text (``Text`` space): the incident page after reset, then each tool's output.
 Characters outside the space's charset become ``?`` and text past ``MAX_OBS_CHARS`` is cut
 with a note. ``info`` carries the same content structured: ``tools`` (OpenAI schemas, at
-reset), ``data``, ``ok``, ``error``, ``time``, ``step``, and ``result`` (the grade) at the end.
+reset), ``data``, ``ok``, ``error``, ``time``, ``step``, and ``result`` (the grade) at the end;
+at reset also ``scenario``, for logs only: its id names the fault, so keep it from the agent.
 
 Action: one tool call as JSON text (``Text`` space), ``{"name": ..., "arguments": {...}}``;
 a dict is accepted too. Invalid JSON or an invalid call is an observation saying what was

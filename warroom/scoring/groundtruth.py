@@ -1,7 +1,8 @@
 """The grading view of an episode's ground truth, built once per episode.
 
 From the faults' ``Truth`` records and the topology: the root components and their
-propagation paths, the culprit entities, the declared fixes, the evidence items, the rogue
+propagation paths, the culprit entities, the declared fixes and their acceptable
+alternatives, the wrong fixes that cause a second failure, the evidence items, the rogue
 fleet agents, the teams that must be paged, and the task facts and decoys. Distractors (red
 herrings) are kept apart: acting on them is acting on something healthy.
 """
@@ -28,6 +29,15 @@ def action_key(name: str) -> str:
     return SAME_ACTION.get(name, name)
 
 
+def _key(call: dict[str, Any]) -> tuple[str, str | None]:
+    return action_key(call["name"]), target_of(dict(call.get("arguments", {})))
+
+
+def _fix_calls(truth: Truth) -> list[dict[str, Any]]:
+    """The declared fix and every acceptable alternative, as tool calls."""
+    return [*truth.fix, *(f for alt in getattr(truth, "alternatives", ()) for f in alt)]
+
+
 def target_of(arguments: dict[str, Any]) -> str | None:
     """The entity a call acts on: its first naming argument that is a string."""
     for key in TARGET_ARGS:
@@ -47,6 +57,8 @@ class GroundTruth:
     fleet: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     fixes: frozenset[tuple[str, str | None]]
+    fix_sets: tuple[frozenset[tuple[str, str | None]], ...]
+    harmful: frozenset[tuple[str, str | None]]
     roots: frozenset[str]
     causes: frozenset[str]
     on_path: frozenset[str]
@@ -73,8 +85,9 @@ def build(truths: list[Truth], distractors: list[Truth], topology: Topology,
     evidence: list[Evidence] = []
     for t in truths:
         evidence += [e for e in t.evidence if e not in evidence]
-    fixes = {(action_key(f["name"]), target_of(dict(f.get("arguments", {}))))
-             for t in truths for f in t.fix}
+    fix_sets = tuple(frozenset(_key(f) for f in _fix_calls(t)) for t in truths)
+    fixes: set[tuple[str, str | None]] = set().union(*fix_sets)
+    harmful = {_key(w.call) for t in truths for w in getattr(t, "wrong", ()) if w.second}
     roots = {t.component for t in truths}
     causes = roots | {t.culprit for t in truths if t.culprit} | {x for _, x in fixes if x}
     path = {c for t in truths for c in t.path} - roots
@@ -87,7 +100,8 @@ def build(truths: list[Truth], distractors: list[Truth], topology: Topology,
         components=tuple(c.name for c in topology.components),
         kinds={c.name: c.kind for c in topology.components},
         teams=tuple(sorted({c.team for c in topology.components})), fleet=tuple(fleet),
-        evidence=tuple(evidence), fixes=frozenset(fixes), roots=frozenset(roots),
+        evidence=tuple(evidence), fixes=frozenset(fixes), fix_sets=fix_sets,
+        harmful=frozenset(harmful - fixes), roots=frozenset(roots),
         causes=frozenset(c for c in causes if c), on_path=frozenset(path),
         rogues=frozenset(r for r in rogues if r),
         page_teams=frozenset(t.team for t in truths if t.page_required and t.team),

@@ -34,7 +34,8 @@ def grade(ledger: Ledger, cfg: RewardConfig, extra_error_share: float | None) ->
         p = cfg.penalties.get(r, UNLISTED_PENALTY)
         children.append(leaf(r, 1.0 - min(1.0, p * n), f"{n} x {p}"))
     if extra_error_share and extra_error_share > cfg.budget_floor:
-        budget = min(cfg.budget_cap, cfg.budget_scale * extra_error_share)
+        budget = min(cfg.budget_cap,
+                     cfg.budget_scale * (extra_error_share - cfg.budget_floor))
         children.append(leaf("error_budget", 1.0 - budget,
                              f"{extra_error_share:.2%} of requests failed because of the "
                              f"agent's actions"))

@@ -55,7 +55,7 @@ def build_server(tools: IncidentTools) -> Server[Any]:
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams
                            ) -> types.CallToolResult:
         name, args = params.name, dict(params.arguments or {})
-        if name in tools.SLOW:
+        if name in tools.slow:
             outcome = await anyio.to_thread.run_sync(tools.call, name, args)
         else:
             outcome = tools.call(name, args)
@@ -64,13 +64,6 @@ def build_server(tools: IncidentTools) -> Server[Any]:
     return Server("warroom", version=warroom.__version__, instructions=INSTRUCTIONS,
                   get_tool_input_schema=schemas.get, on_list_tools=on_list_tools,
                   on_call_tool=on_call_tool)
-
-
-def make_store(max_open: int = DEFAULT_MAX_OPEN, idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
-               episode_options: dict[str, Any] | None = None,
-               default_scenario: str | None = None) -> EpisodeStore:
-    """The episode store a server holds (see ``EpisodeStore``)."""
-    return EpisodeStore(max_open, idle_timeout_s, episode_options, default_scenario)
 
 
 def http_app(store: EpisodeStore | None = None, token: str | None = None,
@@ -106,7 +99,7 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765,
     overrides every episode's step budget.
     """
     options = {"max_steps": max_steps} if max_steps else None
-    store = make_store(max_open, idle_timeout_s, options, scenario)
+    store = EpisodeStore(max_open, idle_timeout_s, options, scenario)
     if transport == "stdio":
         anyio.run(serve_stdio, store)
         return

@@ -6,6 +6,7 @@ Episodes are explicit. ``start_incident(scenario, seed)`` opens one and returns 
 incident itself; its result carries the grade too. One server (one stdio process or one
 HTTP endpoint) can hold many episodes at once, each reachable only through its id.
 
+No output names the scenario: its id names the fault, and the agent must find that out.
 Definitions are generated from the registry schemas, never written by hand. Any MCP
 library can serve them: the definitions are MCP ``Tool`` dicts and each call returns a
 ``CallOutcome`` that converts to a ``CallToolResult`` dict.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..env.types import Observation, StepResult, ToolCall
-from ..tools.registry import READ, WRITE, load_all
+from ..tools.registry import FINAL, READ, WRITE, load_all
 from .episodes import EpisodeError, EpisodeStore, Held
 
 START, END = "start_incident", "end_incident"
@@ -94,16 +95,16 @@ def _observation_data(held: Held, obs: Observation) -> dict[str, Any]:
 class IncidentTools:
     """Answers MCP tool calls against an ``EpisodeStore``.
 
-    Every method is synchronous; ``start_incident`` builds a world (tens of milliseconds),
-    so async servers should run calls named in ``SLOW`` on a worker thread.
+    Every method is synchronous. ``start_incident`` builds a world and the final report is
+    graded by fast-forwarding it (tens of milliseconds each), so async servers should run
+    calls named in ``slow`` on a worker thread; other calls take a few milliseconds at most.
     """
-
-    SLOW = frozenset({START})
 
     def __init__(self, store: EpisodeStore | None = None) -> None:
         self.store = store if store is not None else EpisodeStore()
         self.definitions = tool_definitions()
         self.names = frozenset(d["name"] for d in self.definitions)
+        self.slow = frozenset({START} | {n for n, s in load_all().items() if s.kind == FINAL})
 
     def call(self, name: str, arguments: dict[str, Any] | None) -> CallOutcome:
         """Run one tool call; refusals and invalid calls come back as error outcomes."""
@@ -134,9 +135,8 @@ class IncidentTools:
                                  or seed < 0):
             raise EpisodeError(f"{START}: seed must be a non-negative integer, got {seed!r}")
         held, obs = self.store.start(scenario, seed)
-        text = (f"episode_id: {held.id}\nscenario: {held.scenario} (seed {held.seed})\n\n"
-                f"{obs.text}")
-        data = dict(_observation_data(held, obs), scenario=held.scenario, seed=held.seed,
+        text = f"episode_id: {held.id} (seed {held.seed})\n\n{obs.text}"
+        data = dict(_observation_data(held, obs), seed=held.seed,
                     tools=[d["name"] for d in self.definitions if d["name"] not in
                            SESSION_TOOLS])
         return CallOutcome(text, data)
@@ -144,9 +144,9 @@ class IncidentTools:
     def _end(self, args: dict[str, Any]) -> CallOutcome:
         held = self.store.end(args.get("episode_id"))
         ep = held.episode
-        data = {"episode_id": held.id, "scenario": held.scenario, "seed": held.seed,
-                "done": ep.done, "truncated": ep.truncated, "steps": len(ep.trace),
-                "result": ep.result}
+        with held.lock:
+            data = {"episode_id": held.id, "seed": held.seed, "done": ep.done,
+                    "truncated": ep.truncated, "steps": len(ep.trace), "result": ep.result}
         if ep.result is not None:
             text = (f"episode {held.id} ended: score {ep.result.get('score')}, "
                     f"success {ep.result.get('success')}")

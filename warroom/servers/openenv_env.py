@@ -1,10 +1,11 @@
 """The warroom Episode as an OpenEnv ``Environment`` (extra ``openenv``).
 
-Observation: at reset an ``IncidentPage`` (the page text, the firing alerts, the scenario
-and the step budget); after each call an ``IncidentObservation``: the tool's text, an
-MCP-style ``result`` (content, structured_content, is_error), the simulated time
-and the step count. Actions are OpenEnv's own MCP actions: ``CallToolAction(tool_name,
-arguments)`` for any registry tool and ``ListToolsAction()`` for the schemas, so OpenEnv's
+Observation: at reset an ``IncidentPage`` (the page text, the firing alerts and the step
+budget; never the scenario id, which names the fault: that is in ``state``); after each
+call an ``IncidentObservation``: the tool's text, an MCP-style ``result`` (content,
+structured_content, is_error), the simulated time and the step count. Actions are
+OpenEnv's own MCP actions: ``CallToolAction(tool_name, arguments)`` for any registry tool
+and ``ListToolsAction()`` for the schemas, so OpenEnv's
 ``GenericEnvClient`` (steps over ``/ws``) and ``MCPToolClient`` (``/mcp``; ``call_tool``
 returns the observation as a dict) work unchanged. Reward is the Episode's per-step
 reward; ``done`` is set when the report is submitted or the step budget runs out, and the
@@ -45,7 +46,6 @@ class IncidentPage(Observation):
 
     text: str = Field(description="The incident page: firing alerts and affected SLOs")
     alerts: list[dict[str, Any]] = Field(default_factory=list)
-    scenario: str = Field(description="Scenario id")
     seed: int = Field(description="World seed")
     time: str = Field(description="Simulated wall-clock time (ISO 8601)")
     step_budget: int = Field(description="Tool calls allowed")
@@ -106,7 +106,7 @@ class IncidentEnvironment(Environment[CallToolAction, Observation, IncidentState
         self.episode_id = episode_id or f"{name}#{self.episode.seed}"
         self._time = obs.time
         data = obs.data or {}
-        return IncidentPage(text=obs.text, alerts=data.get("alerts", []), scenario=name,
+        return IncidentPage(text=obs.text, alerts=data.get("alerts", []),
                             seed=self.episode.seed, time=obs.time,
                             step_budget=self.episode.max_steps)
 

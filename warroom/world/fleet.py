@@ -50,13 +50,23 @@ def autoscale(world: World, agent: Any, skip: str | None = None) -> None:
         have = world.head.services[name].replicas
         base = world.topology[name].replicas
         util = snap[name].cpu_util
+        ceiling = world.head.services[name].config.get("HPA_MAX_REPLICAS", base * 3)
+        ceiling = ceiling if isinstance(ceiling, int) and ceiling > 0 else base * 3
         if name == skip or world.head.services[name].rollout or have == 0:
             continue  # like an HPA: a deployment scaled to zero is left alone
-        if util > 0.75 and have < base * 3:
-            want = min(base * 3, have + max(1, round(have * (util / CPU_TARGET - 1))))
+        if have > ceiling:
+            ops.scale(world, name, ceiling, agent.name)
+            world.log_audit(agent.name, "scale", name, f"replicas {have} -> {ceiling}",
+                            f"above HPA_MAX_REPLICAS={ceiling}; clamping")
+        elif util > 0.75 and have < ceiling:
+            want = min(ceiling, have + max(1, round(have * (util / CPU_TARGET - 1))))
             ops.scale(world, name, want, agent.name)
             world.log_audit(agent.name, "scale", name, f"replicas {have} -> {want}",
                             f"average CPU {util:.0%} above target {CPU_TARGET:.0%}")
+        elif util > 0.75:
+            world.log_audit(agent.name, "hold", name, f"replicas {have} (at maximum)",
+                            f"average CPU {util:.0%} above target {CPU_TARGET:.0%} but "
+                            f"HPA_MAX_REPLICAS={ceiling} reached")
         elif util < 0.2 and have > base:
             ops.scale(world, name, have - 1, agent.name)
             world.log_audit(agent.name, "scale", name, f"replicas {have} -> {have - 1}",

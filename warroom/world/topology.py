@@ -158,6 +158,8 @@ def default_config(c: Component) -> dict[str, object]:
         cfg["LOG_LEVEL"] = "info"
         cfg["MAINTENANCE_MODE"] = False
         cfg["ROLLOUT_STRATEGY"] = "RollingUpdate"
+    if c.kind in ("service", "gateway"):
+        cfg["HPA_MAX_REPLICAS"] = c.replicas * 2  # the autoscaler's ceiling
     if c.kind == "worker":
         cfg["MAX_DELIVERIES"] = 0  # 0: redeliver forever, never dead-letter
     if c.kind == "redis":
@@ -206,7 +208,7 @@ def shop() -> Topology:
                      *EDGE_WEIGHTS)),
         _svc("api-gateway", "platform", "go", "API gateway: routing, auth check, rate limiting",
              (Dep("auth", calls=0.6),), kind="gateway", replicas=3, cpu_ms_per_req=1.3,
-             base_latency_ms=3.0, threads=1024, config=(("RATE_LIMIT_RPS", 2000),)),
+             base_latency_ms=3.0, threads=1024, config=(("RATE_LIMIT_RPS", 5000),)),
         _svc("auth", "identity", "go", "Sessions and tokens",
              (Dep("redis", "cache", 1.0), Dep("postgres-primary", "db", 0.1)),
              replicas=4, cpu_ms_per_req=2.0, base_latency_ms=4.0, threads=256),
@@ -227,14 +229,14 @@ def shop() -> Topology:
               Dep("order-events", "publish", 0.3, required=False)),
              replicas=3, cpu_ms_per_req=6.0, base_latency_ms=15.0, threads=64),
         _svc("notifications", "growth", "python", "Email and push notifications",
-             (Dep("postgres-primary", "db", 0.5),), replicas=2, cpu_ms_per_req=5.0,
+             (Dep("postgres-primary", "db", 0.5),), replicas=2, cpu_ms_per_req=12.0,
              base_latency_ms=25.0, threads=32),
         _svc("worker", "orders", "python", "Background worker consuming order events",
              (Dep("order-events", "consume"), Dep("notifications"),
               Dep("postgres-primary", "db", 1.0)),
              kind="worker", replicas=2, cpu_ms_per_req=20.0, base_latency_ms=60.0, threads=8,
              config=(("CONSUMER_GROUP", "order-workers"), ("VISIBILITY_TIMEOUT_S", 60),
-                     ("BATCH_SIZE", 50))),
+                     ("BATCH_SIZE", 100))),
         _svc("postgres-primary", "data", "postgres", "PostgreSQL 16 primary", kind="postgres",
              replicas=1, cpu_millicores=8000, mem_limit_mb=32768, mem_base_mb=12000,
              cpu_ms_per_req=0.8, base_latency_ms=2.0, threads=100, port=5432,
@@ -288,7 +290,7 @@ def startup() -> Topology:
              (Dep("jobs", "consume"), Dep("postgres", "db", 2.0)), kind="worker",
              replicas=2, cpu_ms_per_req=12.0, base_latency_ms=80.0, threads=8,
              config=(("CONSUMER_GROUP", "workers"), ("VISIBILITY_TIMEOUT_S", 60),
-                     ("BATCH_SIZE", 50))),
+                     ("BATCH_SIZE", 100))),
         _svc("postgres", "backend", "postgres", "PostgreSQL 16", kind="postgres", replicas=1,
              cpu_millicores=4000, mem_limit_mb=16384, mem_base_mb=6000, cpu_ms_per_req=0.8,
              base_latency_ms=2.0, threads=100, port=5432,

@@ -175,7 +175,7 @@ def inject_cache_auth(world: World, target: str, params: dict[str, Any]) -> Trut
         "cache_auth_rotated", "cache", "cache/credentials", target, "requirepass",
         _path(world, target),
         (Evidence("search_logs", "WRONGPASS", "clients rejected by Redis",
-                  {"service": client, "level": "ERROR"}),
+                  {"service": client, "query": "WRONGPASS"}),
          Evidence("get_config", config_text("requirepass", bad), "a new password version",
                   {"service": target}),
          Evidence("get_config", config_text(f"{dep_prefix(target)}_AUTH", good),

@@ -17,13 +17,13 @@ from .base import (
     Truth,
     WrongFix,
     call,
+    config_text,
     path_to_edge,
     person,
     register,
     route_services,
 )
 
-AUTOSCALE_MAX = 3  # the benign autoscaler stops at three times a deployment's base replicas
 PEAK = 1.35
 MAX_REPLICAS = 30
 
@@ -54,48 +54,58 @@ def _replicas_for(world: World, target: str, load: float, util_target: float) ->
     return math.ceil(m.rps * load * peak / (per_pod * util_target))
 
 
-# -- traffic spike beyond autoscaling -----------------------------------------------------------
+# -- traffic spike beyond the autoscaler's ceiling ---------------------------------------------
 def spike_targets(topo: Topology) -> list[str]:
-    return [n for n in ("catalog", "auth", "orders") if n in topo.names]
+    return [n for n in ("catalog",) if n in topo.names]
+
+
+def _ceiling(world: World, target: str) -> int:
+    v = world.head.services[target].config.get("HPA_MAX_REPLICAS")
+    return v if isinstance(v, int) else world.topology[target].replicas * 3
 
 
 def inject_traffic_spike(world: World, target: str, params: dict[str, Any]) -> Truth:
-    base = world.topology[target].replicas
-    have = world.head.services[target].replicas
-    util = max(world.snapshot()[target].cpu_util, 0.05)
-    want = float(params.get("load", 1.35 * AUTOSCALE_MAX * base / (util * have)))
+    comp = world.topology[target]
+    per_pod = world.head.services[target].cpu_millicores / comp.cpu_ms_per_req
+    rps = max(world.snapshot()[target].rps, 1.0)
+    ceiling = _ceiling(world, target)
+    want = float(params.get("over_ceiling", 1.3)) * ceiling * per_pod * 0.8
     path = _busiest_path(world, target)
-    factor, load = _spike(world, target, path, want)
-    needed = min(MAX_REPLICAS, _replicas_for(world, target, load * 1.3, 0.8))
-    floor = min(MAX_REPLICAS, _replicas_for(world, target, load, 0.95))
+    factor, load = _spike(world, target, path, want / rps)
+    needed = min(MAX_REPLICAS, math.ceil(rps * load * 1.3 * 1.1 / per_pod / 0.8))
+    floor = math.ceil(rps * load / per_pod / 0.95)
     return Truth(
-        "traffic_spike", "capacity", "capacity/traffic_spike", target, None,
+        "traffic_spike", "capacity", "capacity/traffic_spike", target, "HPA_MAX_REPLICAS",
         path_to_edge(world, target),
         (Evidence("query_metrics", "rps", f"requests to {target} multiplied",
                   {"service": target, "metric": "rps", "minutes": 60}),
-         Evidence("list_fleet_actions", "above target", "the autoscaler at its ceiling",
+         Evidence("list_fleet_actions", f"-> {ceiling}", "the autoscaler up to its ceiling",
                   {"agent": "autoscaler"}),
-         Evidence("query_metrics", "cpu", "CPU saturated on every pod",
-                  {"service": target, "metric": "cpu", "minutes": 30})),
-        (call("scale_service", service=target, replicas=needed),),
-        params={"floor": floor, "path": path, "factor": factor}, team=world.topology[target].team,
-        wrong=(WrongFix(call("restart_service", service=target),
-                        "a rolling restart removes capacity while pods warm up"),
-               WrongFix(call("rollback_deploy", service=target),
-                        "the code is fine; the traffic is real")))
+         Evidence("get_config", config_text("HPA_MAX_REPLICAS", ceiling), "the ceiling",
+                  {"service": target})),
+        (call("set_config", service=target, key="HPA_MAX_REPLICAS", value=needed + 4),
+         call("scale_service", service=target, replicas=needed)),
+        params={"floor": floor, "path": path, "factor": factor}, team=comp.team,
+        wrong=(WrongFix(call("scale_service", service=target, replicas=needed),
+                        "the autoscaler clamps the deployment back to its maximum"),
+               WrongFix(call("restart_service", service=target),
+                        "a rolling restart removes capacity while pods warm up")))
 
 
 def resolved_traffic_spike(world: World, truth: Truth) -> bool:
-    return world.head.services[truth.component].replicas >= truth.params["floor"]
+    svc = world.head.services[truth.component]
+    return svc.replicas >= truth.params["floor"] and \
+        _ceiling(world, truth.component) >= truth.params["floor"]
 
 
 register(FaultType(
     "traffic_spike", "capacity", "capacity/traffic_spike",
-    "A surge on one route beyond what the autoscaler's ceiling can absorb",
+    "A surge on one route beyond the autoscaler's ceiling",
     "Requests per second on one route several times normal, CPU pinned on every pod, the "
-    "autoscaler already at its maximum, 503s from load shedding",
-    "Restarting removes capacity; rolling back changes no traffic",
+    "autoscaler holding at HPA_MAX_REPLICAS, 503s from load shedding",
+    "Scaling by hand is clamped back by the autoscaler; restarting removes capacity",
     spike_targets, inject_traffic_spike, resolved_traffic_spike, topologies=("shop",)))
+
 
 
 # -- scaled to zero -----------------------------------------------------------------------------
@@ -134,7 +144,7 @@ register(FaultType(
 
 # -- noisy neighbour ------------------------------------------------------------------------------
 def neighbour_targets(topo: Topology) -> list[str]:
-    return [n for n in route_services(topo) if topo[n].replicas >= 3 and n != "payments"]
+    return [n for n in ("catalog", "auth") if n in topo.names]
 
 
 def inject_noisy_neighbour(world: World, target: str, params: dict[str, Any]) -> Truth:
@@ -146,9 +156,15 @@ def inject_noisy_neighbour(world: World, target: str, params: dict[str, Any]) ->
     node = max(sorted(counts), key=lambda n: counts[n])
     for p in live:  # no anti-affinity: the scheduler packed them together last night
         p.node = node
+    others = sorted(n for n in world.head.nodes if n != node)
+    for name, other in world.head.services.items():
+        if name != target and any(p.node == node for p in other.pods):
+            moved = world.service(name)
+            for i, p in enumerate(moved.pods):
+                if p.node == node:
+                    p.node = others[(noise.sid(p.name) + i) % len(others)]
     n = world.edit_item("nodes", node)
     n.foreign_cpu_millicores = int(n.cpu_millicores * float(params.get("foreign", 0.95)))
-    pod = live[0].name
     return Truth(
         "noisy_neighbour", "capacity", "capacity/noisy_neighbour", target, node,
         path_to_edge(world, target),
@@ -156,14 +172,12 @@ def inject_noisy_neighbour(world: World, target: str, params: dict[str, Any]) ->
                   "node's CPU", {}),
          Evidence("list_pods", node, "every pod of the service on that node",
                   {"service": target}),
-         Evidence("describe_pod", node, "the pod's node", {"pod": pod})),
+         Evidence("query_metrics", "latency_p99_ms", "slow while CPU usage stays low",
+                  {"service": target, "metric": "latency_p99_ms", "minutes": 60})),
         (call("restart_service", service=target),),
         params={"node": node}, team=world.topology[target].team,
-        wrong=(WrongFix(call("rollback_deploy", service=target),
-                        "the code is fine; the node is starved"),
-               WrongFix(call("set_resources", service=target,
-                             cpu_millicores=svc.cpu_millicores * 2),
-                        "a higher limit on a starved node buys no CPU")))
+        wrong=(WrongFix(call("scale_service", service=target, replicas=len(live) + 1),
+                        "one pod lands elsewhere; the rest stay on the starved node"),))
 
 
 def resolved_noisy_neighbour(world: World, truth: Truth) -> bool:
@@ -180,30 +194,33 @@ register(FaultType(
     "High latency and load shedding on one service while its CPU limit is not reached; all "
     "its pods on one node; that node's CPU taken by other tenants",
     "Rolling back or raising limits does not move the pods off the starved node",
-    neighbour_targets, inject_noisy_neighbour, resolved_noisy_neighbour))
+    neighbour_targets, inject_noisy_neighbour, resolved_noisy_neighbour, topologies=("shop",)))
 
 
 # -- pod quota exhausted ----------------------------------------------------------------------------
-HOGS = {"shop": "notifications", "startup": "worker"}
-
-
 def quota_targets(topo: Topology) -> list[str]:
-    return [n for n in ("catalog", "auth", "app") if n in topo.names]
+    return [n for n in ("catalog", "auth") if n in topo.names]
 
 
 def inject_quota(world: World, target: str, params: dict[str, Any]) -> Truth:
-    hog = HOGS[world.topology.name]
+    hog = next(c.name for c in world.topology.components if c.kind == "worker")
     hog_base = world.head.services[hog].replicas
-    ops.scale(world, hog, hog_base + int(params.get("hog_pods", 18)),
+    ops.scale(world, hog, hog_base + int(params.get("hog_pods", 16)),
               person(world, noise.sid(hog), 51))
     traffic = world.edit_single("traffic")
     traffic.namespace_pod_quota = ops.pods_in_namespace(world) + 1
+    comp = world.topology[target]
+    per_pod = world.head.services[target].cpu_millicores / comp.cpu_ms_per_req
+    rps = max(world.snapshot()[target].rps, 1.0)
+    want = float(params.get("base_util", 1.12)) * comp.replicas * per_pod
+    _, load = _spike(world, target, _busiest_path(world, target), want / rps)
     have = world.head.services[target].replicas
-    util = max(world.snapshot()[target].cpu_util, 0.05)
-    path = _busiest_path(world, target)
-    _, load = _spike(world, target, path, float(params.get("load", 1.5 / util)))
-    needed = min(MAX_REPLICAS, max(have, _replicas_for(world, target, load * 1.3, 0.8)))
-    floor = min(MAX_REPLICAS, _replicas_for(world, target, load, 0.95))
+    ops.scale(world, target, have + 3, "autoscaler")  # its first try as the surge starts
+    world.log_audit("autoscaler", "scale", target, f"replicas {have} -> {have + 3}",
+                    "average CPU above target 60%")
+    ceiling = _ceiling(world, target)
+    needed = min(ceiling, math.ceil(rps * load * 1.3 * 1.1 / per_pod / 0.8))
+    floor = min(ceiling, math.ceil(rps * load / per_pod / 0.95))
     return Truth(
         "pod_quota_exhausted", "capacity", "capacity/pod_quota", target, "prod-pods",
         path_to_edge(world, target) + (hog,),
@@ -215,9 +232,11 @@ def inject_quota(world: World, target: str, params: dict[str, Any]) -> Truth:
                   {"service": target, "metric": "cpu", "minutes": 30})),
         (call("scale_service", service=hog, replicas=hog_base),
          call("scale_service", service=target, replicas=needed)),
-        params={"floor": floor}, team=world.topology[target].team,
+        params={"floor": floor}, team=comp.team,
         wrong=(WrongFix(call("restart_service", service=target),
-                        "a rolling restart needs a surge pod the quota refuses"),))
+                        "a rolling restart needs a surge pod the quota refuses"),
+               WrongFix(call("rollback_deploy", service=target),
+                        "the code is fine; the pods are missing")))
 
 
 def resolved_quota(world: World, truth: Truth) -> bool:
@@ -226,9 +245,9 @@ def resolved_quota(world: World, truth: Truth) -> bool:
 
 register(FaultType(
     "pod_quota_exhausted", "capacity", "capacity/pod_quota",
-    "The namespace pod quota is used up (a load test left running), so a busy service "
+    "The namespace pod quota is used up (a backfill left scaled up), so a busy service "
     "cannot scale",
     "CPU saturated on one service during a surge, the autoscaler's scale-ups failing with "
-    "'exceeded quota', another deployment scaled far above normal by hand",
-    "Scaling the busy service is refused while the quota is full",
-    quota_targets, inject_quota, resolved_quota))
+    "'exceeded quota', another workload scaled far above normal by hand",
+    "Restarting needs a surge pod the quota refuses; rolling back changes nothing",
+    quota_targets, inject_quota, resolved_quota, topologies=("shop",)))

@@ -31,8 +31,8 @@ from .base import (
 OVERLOAD_WORDS = {"java": "RejectedExecutionException", "python": "shedding load",
                   "go": "shedding load"}
 GC_WORDS = {"java": "Pause Full", "python": "generation 2", "go": "GC forced"}
-BAD_SETTINGS = (("LOG_LEVEL", "TRACE"), ("WORKER_THREADS", "auto"), ("LOG_LEVEL", "verbose"),
-                ("WORKER_THREADS", "64 # was 32"))
+BAD_SETTINGS = (("LOG_LEVEL", "TRACE"), ("LOG_LEVEL", "verbose"), ("LOG_LEVEL", "warn"),
+                ("LOG_LEVEL", "INFO"))
 
 
 def _util(world: World, name: str) -> float:
@@ -46,13 +46,13 @@ def inject_crash_loop(world: World, target: str, params: dict[str, Any]) -> Trut
     who = person(world, noise.sid(target), 2)
     ops.set_config(world, target, key, bad, who)
     ops.restart(world, target, who)
-    pod = world.head.services[target].pods[-1].name
     return Truth(
         "crash_loop_bad_setting", "compute", "compute/crash_loop", target, key,
         path_to_edge(world, target),
         (Evidence("list_pods", "CrashLoopBackOff", "new pods crash at start",
                   {"service": target}),
-         Evidence("describe_pod", key, "the start-up error names the setting", {"pod": pod}),
+         Evidence("search_logs", f"({key})", "the start-up error names the setting",
+                  {"service": target, "level": "ERROR"}),
          Evidence("get_config", config_text(key, bad), "the invalid value",
                   {"service": target})),
         (call("set_config", service=target, key=key, value=good),
@@ -119,7 +119,8 @@ register(FaultType(
 
 # -- memory leak -----------------------------------------------------------------------------
 def inject_mem_leak(world: World, target: str, params: dict[str, Any]) -> Truth:
-    rate = float(params.get("leak_mb_per_min", 60.0))
+    headroom = world.head.services[target].mem_limit_mb - world.topology[target].mem_base_mb
+    rate = float(params.get("leak_mb_per_min", round(headroom / 6.0, 1)))
     rid = bad_release(world, target, {"leak_mb_per_min": rate},
                       "Cache rendered responses in process memory")
     prev = previous_release(world, target)
@@ -223,7 +224,7 @@ def inject_thread_pool(world: World, target: str, params: dict[str, Any]) -> Tru
          Evidence("list_deploys", rid, "the release that made requests slow",
                   {"service": target}),
          Evidence("search_logs", "WORKER TIMEOUT", "workers timing out",
-                  {"service": target, "level": "ERROR"})),
+                  {"service": target, "query": "WORKER TIMEOUT", "minutes": 30})),
         (call("rollback_deploy", service=target, to_release=prev),),
         params={"mult": mult}, team=comp.team,
         wrong=(WrongFix(call("set_config", service=target, key="WORKER_THREADS",
@@ -256,7 +257,7 @@ HEAP_COMMITS = ("Preload product embeddings into memory at start-up",
 def inject_gc_pressure(world: World, target: str, params: dict[str, Any]) -> Truth:
     comp = world.topology[target]
     limit = world.head.services[target].mem_limit_mb
-    frac = float(params.get("heap_frac", 0.96))
+    frac = float(params.get("heap_frac", 0.99))
     extra = max(0.0, frac * limit / comp.mem_base_mb - 1.0) * 100.0
     rid = bad_release(world, target, {"mem_extra_pct": round(extra, 1)},
                       pick(world, HEAP_COMMITS, noise.sid(target)))
@@ -293,4 +294,5 @@ register(FaultType(
     "Memory just under the limit without OOM kills, CPU high, latency up, GC warnings "
     "(full pauses, forced collections) in the service's log",
     "Restarting refills the heap; adding a pod spreads load but every pod still collects",
-    app_services, inject_gc_pressure, resolved_gc_pressure))
+    lambda topo: [n for n in ("catalog", "auth", "orders", "app") if n in topo.names],
+    inject_gc_pressure, resolved_gc_pressure))

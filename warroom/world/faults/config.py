@@ -44,7 +44,7 @@ def _http_dep(world: World, target: str) -> str:
 
 
 def http_callers(topo: Topology) -> list[str]:
-    return [c.name for c in topo.components if c.kind in ("service", "worker", "gateway")
+    return [c.name for c in topo.components if c.kind in ("service", "gateway")
             and any(d.kind == "http" for d in c.deps)]
 
 
@@ -90,7 +90,7 @@ register(FaultType(
 
 # -- wrong dependency host --------------------------------------------------------------------
 def host_callers(topo: Topology) -> list[str]:
-    return [c.name for c in topo.components if c.kind in ("service", "worker")
+    return [c.name for c in topo.components if c.kind == "service"
             and any(d.kind in ("http", "db", "db_read", "cache") for d in c.deps)]
 
 
@@ -103,7 +103,8 @@ def inject_wrong_host(world: World, target: str, params: dict[str, Any]) -> Trut
     name, port = good.rsplit(":", 1)
     typo = bool(params.get("typo", noise.bits(world.seed, noise.sid(target), 23) % 2))
     if typo:
-        bad = name.replace(".prod.", ".prd.", 1) + ":" + port
+        first, _, rest = name.partition(".")
+        bad = f"{first[:-2]}{first[-1]}.{rest}:{port}"  # a dropped letter
         token = lang_token(world, target, DNS_WORDS)
     else:
         bad = f"{name}:{int(port) + 1}"
@@ -177,8 +178,7 @@ register(FaultType(
 
 # -- pool size too small ----------------------------------------------------------------------
 def pool_targets(topo: Topology) -> list[str]:
-    return [c.name for c in topo.components if c.kind == "service" and c.language == "python"
-            and any(d.kind == "db" for d in c.deps) and c.name != "notifications"]
+    return [n for n in ("checkout", "app") if n in topo.names]
 
 
 def inject_pool_small(world: World, target: str, params: dict[str, Any]) -> Truth:
@@ -231,14 +231,13 @@ def inject_missing_secret(world: World, target: str, params: dict[str, Any]) -> 
     who = _who(world, target, 28)
     ops.set_config(world, target, key, None, who)
     ops.restart(world, target, who)
-    pod = world.head.services[target].pods[-1].name
     return Truth(
         "missing_secret", "config", "config/missing_secret", target, key,
         path_to_edge(world, target),
         (Evidence("list_pods", "CrashLoopBackOff", "restarted pods crash at start",
                   {"service": target}),
-         Evidence("describe_pod", f"required setting '{key}' is not set", "the crash reason",
-                  {"pod": pod}),
+         Evidence("search_logs", f"required setting '{key}' is not set", "the crash reason",
+                  {"service": target, "level": "ERROR"}),
          Evidence("search_logs", key, "the setting removed before the restart",
                   {"service": target, "query": key, "minutes": 120})),
         (call("set_config", service=target, key=key, value=good),

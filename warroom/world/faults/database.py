@@ -358,7 +358,8 @@ def inject_bloat(world: World, target: str, params: dict[str, Any]) -> Truth:
         (target, reader) + path_to_edge(world, reader)[1:],
         (Evidence("run_sql", table, "a table that is mostly dead rows, never vacuumed", {
             "query": "SELECT relname, n_live_tup, n_dead_tup, last_autovacuum FROM "
-                     "pg_stat_user_tables ORDER BY n_dead_tup DESC LIMIT 5",
+                     "pg_stat_user_tables ORDER BY 1.0 * n_dead_tup / (n_live_tup + 1) DESC "
+                     "LIMIT 5",
             "database": target}),
          Evidence("get_config", config_text("autovacuum", "off"), "autovacuum disabled",
                   {"service": target}),

@@ -154,7 +154,7 @@ register(FaultType(
 MIGRATIONS = {  # migrating service -> (table, old column, new column)
     "orders": ("orders", "total", "total_amount"),
     "payments": ("payments", "amount", "amount_cents"),
-    "app": ("jobs_log", "status", "state"),
+    "app": ("items", "owner_id", "user_id"),
 }
 
 
@@ -216,7 +216,7 @@ BUMPS = {
 
 
 def bump_targets(topo: Topology) -> list[str]:
-    return [c.name for c in topo.components if c.kind in ("service", "gateway", "worker")
+    return [c.name for c in topo.components if c.kind in ("service", "gateway")
             and any(d.kind == "http" and d.required for d in c.deps)]
 
 

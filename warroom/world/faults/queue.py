@@ -44,7 +44,7 @@ def inject_backlog(world: World, target: str, params: dict[str, Any]) -> Truth:
     topic = _topic(world, target)
     pub = _publisher(world, topic)
     q = world.snapshot()[topic].extra
-    mult = float(params.get("publish_mult", 2.2 * q["consumer_capacity_rps"]
+    mult = float(params.get("publish_mult", 1.5 * q["consumer_capacity_rps"]
                             / max(q["publish_rps"], 0.1)))
     name = f"{pub}-replay-events"
     who = person(world, noise.sid(pub), 70)
@@ -148,8 +148,8 @@ def inject_retry_storm(world: World, target: str, params: dict[str, Any]) -> Tru
     cfg = world.head.services[target].config
     good_r, good_t = cfg[key_r], cfg[key_t]
     mean = world.snapshot()[dep].mean_ms
-    bad_t = int(params.get("timeout_ms", max(5, round(mean * 1.2))))
-    bad_r = int(params.get("retries", 12))
+    bad_t = int(params.get("timeout_ms", max(1, round(mean * 0.04))))
+    bad_r = int(params.get("retries", 40))
     who = person(world, noise.sid(target), 73)
     ops.set_config(world, target, key_t, bad_t, who)
     ops.set_config(world, target, key_r, bad_r, who)
@@ -165,8 +165,8 @@ def inject_retry_storm(world: World, target: str, params: dict[str, Any]) -> Tru
         (call("set_config", service=target, key=key_r, value=good_r),
          call("set_config", service=target, key=key_t, value=good_t)),
         params={"key": key_r}, team=world.topology[target].team,
-        wrong=(WrongFix(call("scale_service", service=dep, replicas=3),
-                        f"{dep} absorbs a little more of an amplified load"),
+        wrong=(WrongFix(call("scale_service", service=dep, replicas=8),
+                        f"{dep} absorbs the amplified load; the retries keep multiplying it"),
                WrongFix(call("restart_service", service=target),
                         "restarted consumers retry just as hard")))
 
@@ -188,7 +188,7 @@ register(FaultType(
 # -- visibility timeout too low ----------------------------------------------------------------------
 def inject_visibility(world: World, target: str, params: dict[str, Any]) -> Truth:
     good = world.head.services[target].config["VISIBILITY_TIMEOUT_S"]
-    bad = int(params.get("visibility_s", pick(world, (1, 2), 74)))
+    bad = int(params.get("visibility_s", 1))
     ops.set_config(world, target, "VISIBILITY_TIMEOUT_S", bad, person(world, 75))
     return Truth(
         "visibility_timeout_too_low", "queue", "queue/visibility_timeout", target,

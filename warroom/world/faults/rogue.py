@@ -74,7 +74,7 @@ register(FaultType(
     "CPU saturated on few pods, overload errors; the fleet audit log shows scale-downs "
     "citing budget",
     "Scaling up alone is undone at the autoscaler's next cycle; restarting it changes nothing",
-    lambda topo: [c.name for c in topo.components if c.kind == "service" and c.replicas >= 3],
+    lambda topo: [c.name for c in topo.components if c.kind == "service" and c.replicas >= 4],
     inject_rogue_autoscaler, resolved_rogue_autoscaler))
 
 
@@ -149,7 +149,7 @@ def inject_rogue_lb_tuner(world: World, target: str, params: dict[str, Any]) -> 
         (Evidence("list_fleet_actions", "lowest p50 latency", "the tuner shifting weight",
                   {"agent": "lb-tuner"}),
          Evidence("search_logs", f"(pool {pool})", "connections refused by the draining pool",
-                  {"service": target, "level": "ERROR"}),
+                  {"service": target, "query": "connect() failed"}),
          Evidence("get_config", config_text(key, 90), "most weight on that pool",
                   {"service": target})),
         tuple(fix), params={"pool": pool, "key": key}, team="platform",

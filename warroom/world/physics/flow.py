@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import noise
 from ..state import Service, State
 from ..topology import Component, Topology, dep_prefix
 from . import stores
@@ -68,6 +69,27 @@ def _means(behaviors: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
                 total, n = out.get(k, (0.0, 0))
                 out[k] = (total + float(v), n + 1)
     return out
+
+
+def raise_key(entry: dict[str, Any]) -> str:
+    """A stable id for an exception a release raises (the cause is ``exception:<id>``)."""
+    return str(noise.sid(f"{entry.get('endpoint', '*')}|{entry.get('exc', '')}"))
+
+
+def raise_entries(behaviors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct exceptions raised across pods' behaviors, in order of appearance."""
+    out: list[dict[str, Any]] = []
+    for b in behaviors:
+        for entry in b.get("raise", []):
+            if entry not in out:
+                out.append(entry)
+    return out
+
+
+def find_raise(behaviors: list[dict[str, Any]], cause: str) -> dict[str, Any]:
+    """The exception entry behind an ``exception:<id>`` cause ({} if none matches)."""
+    key = cause.split(":", 1)[1]
+    return next((e for e in raise_entries(behaviors) if raise_key(e) == key), {})
 
 
 def _dead_letters(st: State, consumer: str) -> bool:
@@ -166,6 +188,7 @@ class _Solver:
                 passed *= self._pass(gateways[0])
             rate[ep.service] += passed
             ep_rates[ep.service][ep.path] = ep_rates[ep.service].get(ep.path, 0.0) + passed
+        self.rate = rate  # consumers estimate publishing from the routes' load so far
         for name in reversed(topo.order_leaves_first()):
             c = topo[name]
             if c.kind == "worker":
@@ -238,9 +261,14 @@ class _Solver:
     def consume_capacity(self, worker: Component) -> float:
         """Messages per second the consumers finish for good (duplicates excluded)."""
         m = self.m[worker.name]
-        threads = int(self.st.services[worker.name].config.get("WORKER_THREADS", worker.threads))
-        ms = m.mean_ms or worker.base_latency_ms
-        return m.ready * threads * 1000.0 / max(ms, 1.0) * self.useful_share(worker)
+        svc = self.st.services[worker.name]
+        threads = svc.config.get("WORKER_THREADS", worker.threads)
+        threads = threads if isinstance(threads, int) else worker.threads
+        ms = m.extra.get("service_ms") or worker.base_latency_ms
+        by_threads = m.ready * threads * 1000.0 / max(ms, 1.0)
+        cpu_ms = worker.cpu_ms_per_req * self.mean_b(worker.name, "cpu_mult")
+        by_cpu = 0.95 * m.ready * svc.cpu_millicores / max(cpu_ms, 1e-6)
+        return min(by_threads, by_cpu) * self.useful_share(worker)
 
     def useful_share(self, worker: Component) -> float:
         """Share of processing that is not a duplicate: a consumer takes ``BATCH_SIZE``
@@ -251,7 +279,7 @@ class _Solver:
         batch = cfg.get("BATCH_SIZE", 1)
         if not isinstance(vis, int | float) or not isinstance(batch, int | float):
             return 1.0
-        ms = self.m[worker.name].mean_ms or worker.base_latency_ms
+        ms = self.m[worker.name].extra.get("service_ms") or worker.base_latency_ms
         batch_ms = max(float(batch), 1.0) * ms
         return min(1.0, max(float(vis), 0.05) * 1000.0 / batch_ms)
 
@@ -466,7 +494,7 @@ class _Solver:
         cap = m.ready * svc.cpu_millicores * throttle / max(cpu_ms, 1e-6)
         load = rate * alive
         rho = load / cap if cap > 0 else 10.0
-        m.cpu_util = min(rho, 1.0)
+        m.cpu_util = min(rho, 1.0) * throttle  # usage against the limit: starved pods use less
         if rho > 1.0:
             shed = 1.0 - 1.0 / rho
             m.add_cause("overload", load * shed)
@@ -506,15 +534,17 @@ class _Solver:
             m.add_cause("pool_timeout", served * f)
             served *= 1 - f
         # code exceptions
-        for i, (entry, weight) in enumerate(self.raises(c.name)):
+        for entry, weight in self.raises(c.name):
             ep = entry.get("endpoint", "*")
             share = 1.0 if ep == "*" else (self.ep_rates[c.name].get(ep, 0.0) / rate)
             f = float(entry.get("rate", 1.0)) * weight * share
             if f > 0:
-                m.add_cause(f"exception:{i}", served * f)
+                m.add_cause(f"exception:{raise_key(entry)}", served * f)
                 served *= 1 - f
         mean = own_ms + deps_ms + pool_wait
         m.extra["own_ms"] = own_ms + pool_wait
+        m.extra["service_ms"] = c.base_latency_ms * self.mean_b(c.name, "latency_mult") * gc \
+            + deps_ms + pool_wait  # time to serve one request, before queueing for CPU
         # threads: in-flight beyond the worker pool is rejected
         threads = cfg.get("WORKER_THREADS", c.threads)
         slots = m.ready * float(threads if isinstance(threads, int) else c.threads)
@@ -649,6 +679,8 @@ class _Solver:
             cause = f"serialize:{d.target}"
         elif t_out > callee_fail:
             cause = f"dep_timeout:{d.target}"
+        elif d.target in self.st.providers and tm.causes:
+            cause = max(sorted(tm.causes), key=lambda k: tm.causes[k])  # the provider's answer
         else:
             cause = f"dep_error:{d.target}"
         return p_final, ms, cause, timeout if t_out > callee_fail else 0.0
@@ -701,13 +733,10 @@ class _Solver:
         return pool_timeout * min(1.0, max(0.0, u - 0.85) / 0.3)
 
     def raises(self, name: str) -> list[tuple[dict[str, Any], float]]:
+        """Each exception the ready pods' code raises, with the share of pods raising it."""
         bs = self.behaviors[name]
-        out: list[tuple[dict[str, Any], float]] = []
-        for b in bs[:1]:
-            for entry in b.get("raise", []):
-                weight = sum(1 for x in bs if entry in x.get("raise", [])) / len(bs)
-                out.append((entry, weight))
-        return out
+        return [(entry, sum(1 for x in bs if entry in x.get("raise", [])) / len(bs))
+                for entry in raise_entries(bs)]
 
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Snapshot:
@@ -767,11 +796,11 @@ class _Solver:
     def _endpoint_causes(self, m: ComponentMetrics, path: str) -> dict[str, float]:
         """Failing fraction by cause for one route's requests at its service."""
         ep_rate = self.ep_rates[m.name].get(path, 0.0)
-        raises = self.raises(m.name)
+        raises = {f"exception:{raise_key(e)}": e for e, _ in self.raises(m.name)}
         out = {}
         for k, v in m.causes.items():
             if k.startswith("exception:"):
-                target = raises[int(k.split(":")[1])][0].get("endpoint", "*")
+                target = raises.get(k, {}).get("endpoint", "*")
                 if target != "*":
                     if target == path and ep_rate > 0:
                         out[k] = min(v / ep_rate, 1.0)

@@ -20,7 +20,7 @@ CACHE_WARMUP_S = 300.0
 WRITE_SHARE = 0.6
 CATCH_UP_S_PER_MIN = 120.0
 STALE_READ_LAG_S = 30.0
-MISS_COST = 8.0  # a cache miss runs the query the cache was shielding: dearer than average
+MISS_COST = 20.0  # a cache miss runs the query the cache was shielding: dearer than average
 
 
 @dataclass(slots=True)

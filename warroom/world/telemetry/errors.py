@@ -34,7 +34,7 @@ def issue_id(world: World, service: str, signature: str) -> str:
 
 
 def _render(world: World, service: str, cause: str, t: float) -> tuple[str, list[str], dict]:
-    from ..physics.flow import service_behavior
+    from ..physics.flow import find_raise, service_behavior
 
     st = world.at(t)
     svc = st.services[service]
@@ -43,9 +43,7 @@ def _render(world: World, service: str, cause: str, t: float) -> tuple[str, list
     if kind in ("exception", "serialize"):
         bs = [service_behavior(st, svc, p.release) for p in svc.pods if p.alive(t)]
         if kind == "exception":
-            entries = [e for b in bs[:1] for e in b.get("raise", [])]
-            idx = int(cause.split(":")[1])
-            ctx["entry"] = entries[idx] if idx < len(entries) else {}
+            ctx["entry"] = find_raise(bs, cause)
         else:
             tgt = cause.split(":")[1]
             ctx["entry"] = next((b["dep_error"][tgt] for b in bs if tgt in b.get("dep_error", {})),

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import noise
-from ..world import World
-from . import fmt
 from ..physics.stores import replica_serving
 from ..topology import dep_prefix
+from ..world import World
+from . import fmt
 from .messages import INFO_LINES, error_text
 
 MAX_ERRORS_PER_MIN = 4
@@ -83,7 +83,6 @@ def _minute_lines(world: World, name: str, t: float, span: float
         total = sum(causes.values())
         n_err = 0 if total <= 0 else min(MAX_ERRORS_PER_MIN, 1 + int(total * 60 / 400))
         keys = sorted(causes)
-        raises = [e for b in _behaviors(world, name, t) for e in b.get("raise", [])]
         for i in range(n_err):
             r = noise.unit(seed, noise.sid(name), minute, i, 1) * total
             acc = 0.0
@@ -95,8 +94,7 @@ def _minute_lines(world: World, name: str, t: float, span: float
                     break
             ctx: dict[str, Any] = {"config": cfg}
             if cause.startswith("exception:"):
-                idx = int(cause.split(":")[1])
-                ctx["entry"] = raises[idx] if idx < len(raises) else {}
+                ctx["entry"] = find_raise(_behaviors(world, name, t), cause)
             if cause.startswith("serialize:"):
                 tgt = cause.split(":")[1]
                 ctx["entry"] = next((b["dep_error"][tgt] for b in _behaviors(world, name, t)
@@ -112,8 +110,14 @@ def _minute_lines(world: World, name: str, t: float, span: float
             u = world.wallclock(t) - span * 0.50
             host = next((v for k, v in cfg.items() if k.startswith("REDIS") and k.endswith(
                 "_HOST")), "redis")
+            why = "unavailable"
+            for d in comp.deps:
+                need = st.services[d.target].config.get("requirepass") if d.kind == "cache" \
+                    else None
+                if need is not None and cfg.get(f"{dep_prefix(d.target)}_AUTH") != need:
+                    why = "rejected: WRONGPASS invalid username-password pair"
             out.append((u, "WARN", _line(world, comp, u, "WARN",
-                                         f"cache unavailable ({host}); falling back to database",
+                                         f"cache {why} ({host}); falling back to database",
                                          "-")))
         if m.pool_waiting > 0 and comp.language == "python":
             u = world.wallclock(t) - span * 0.33
@@ -186,6 +190,12 @@ def _gc_line(comp: Any, m: Any, limit_mb: float) -> str | None:
                f"{min(95, 12 * gc):.0f}%"
     return (f"gc: generation 2 collections took {min(95, 12 * gc):.0f}% of CPU; rss "
             f"{used:.0f}MB of {limit_mb:.0f}MB")
+
+
+def find_raise(behaviors: list[dict[str, Any]], cause: str) -> dict[str, Any]:
+    from ..physics.flow import find_raise as find
+
+    return find(behaviors, cause)
 
 
 def _behaviors(world: World, name: str, t: float) -> list[dict[str, Any]]:

@@ -1,0 +1,124 @@
+"""PettingZoo AEC environment: a team of responders on one incident, taking turns (extra
+``gym``).
+
+Agents ``responder_0`` .. ``responder_{n-1}`` act in a fixed round-robin; each turn is one
+tool call on the shared incident, as JSON text exactly as in ``gym_env``. An agent observes
+everything that happened since its own last turn: each call (its own and its teammates',
+tagged with who made it) and its output, in order; at the start every agent sees the
+incident page. The step budget belongs to the team. Reward is shared: each step's reward
+goes to every agent. All agents terminate when a report is accepted and are truncated when
+the budget is spent; ``infos`` then carry the grade under ``result``.
+
+The scenario is chosen as in ``gym_env`` (``options["scenario"]``, the constructor's, or
+drawn from ``split`` with the seeded RNG); other option keys are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import AECEnv
+from pettingzoo.utils import AgentSelector, wrappers
+
+import warroom
+
+from ..env.episode import Episode
+from ..scenarios import generate
+from .gym_env import ACTION_CHARSET, MAX_ACTION_CHARS, MAX_OBS_CHARS, OBS_CHARSET, _fit, _parse
+
+
+class IncidentTeamEnv(AECEnv[str, str, Any]):
+    """A shared incident worked in turns; see the module docstring for the contract."""
+
+    metadata = {"name": "warroom_incident_team_v0", "render_modes": ["ansi"],
+                "is_parallelizable": False, "render_fps": 4}
+
+    def __init__(self, n_agents: int = 2, scenario: str | None = None, split: str = "train",
+                 max_steps: int | None = None, render_mode: str | None = None) -> None:
+        super().__init__()
+        if n_agents < 1:
+            raise ValueError("n_agents must be at least 1")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.possible_agents = [f"responder_{i}" for i in range(n_agents)]
+        self.scenario, self.split, self.max_steps = scenario, split, max_steps
+        self.render_mode = render_mode
+        self._obs_space = spaces.Text(MAX_OBS_CHARS, min_length=1, charset=OBS_CHARSET)
+        self._act_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=ACTION_CHARSET)
+        self.episode: Episode | None = None
+        self._np_random, _ = seeding.np_random(None)
+        self._pending: dict[str, list[str]] = {}
+        self._last = ""
+
+    def observation_space(self, agent: str) -> spaces.Space[Any]:
+        return self._obs_space
+
+    def action_space(self, agent: str) -> spaces.Space[Any]:
+        return self._act_space
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        if seed is not None:
+            self._np_random, _ = seeding.np_random(seed)
+        opts = options or {}
+        name = opts.get("scenario") or self.scenario
+        if not name:
+            pool = [s.id for s in generate(split=self.split)]
+            name = pool[int(self._np_random.integers(len(pool)))]
+        steps = opts.get("max_steps") or self.max_steps
+        self.episode = warroom.make(name, **({"max_steps": steps} if steps else {}))
+        page = self.episode.reset(seed=int(self._np_random.integers(2**31)))
+        self.agents = self.possible_agents[:]
+        self.rewards = dict.fromkeys(self.agents, 0.0)
+        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
+        self.terminations = dict.fromkeys(self.agents, False)
+        self.truncations = dict.fromkeys(self.agents, False)
+        self.infos = {a: {"time": page.time, "step": 0} for a in self.agents}
+        self._pending = {a: [page.text] for a in self.agents}
+        self._last = page.text
+        self._selector = AgentSelector(self.agents)
+        self.agent_selection = self._selector.reset()
+
+    def observe(self, agent: str) -> str:
+        return _fit("\n\n".join(self._pending.get(agent, [])))
+
+    def step(self, action: Any) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        if self.episode is None:
+            raise RuntimeError("call reset() before step()")
+        self._cumulative_rewards[agent] = 0.0
+        call = _parse(action)
+        res = self.episode.step(call)
+        obs = res.observation
+        shown = json.dumps(call) if isinstance(call, dict) else str(call)[:200]
+        self._last = f"[{agent}] {shown}\n{obs.text}"
+        self._pending[agent] = []
+        for a in self.agents:
+            self._pending[a].append(self._last)
+        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "time": obs.time,
+                "step": obs.step, "actor": agent}
+        if res.done or res.truncated:
+            info["result"] = res.info.get("result")
+        for a in self.agents:
+            self.rewards[a] = float(res.reward)
+            self.infos[a] = dict(info)
+            self.terminations[a] = bool(res.done)
+            self.truncations[a] = bool(res.truncated)
+        self.agent_selection = self._selector.next()
+        self._accumulate_rewards()
+
+    def render(self) -> str | None:
+        return self._last if self.render_mode == "ansi" else None
+
+    def close(self) -> None:
+        self.episode = None
+
+
+def team_env(**kwargs: Any) -> AECEnv[str, str, Any]:
+    """``IncidentTeamEnv`` behind PettingZoo's order-enforcing wrapper (the usual entry)."""
+    return wrappers.OrderEnforcingWrapper(IncidentTeamEnv(**kwargs))
