@@ -31,8 +31,9 @@ def achievement(**nodes: float) -> float:
     return sum(W[k] * vals[k] for k in W) / sum(W.values())
 
 
-def eff(ref: dict, elapsed: float, steps: int) -> float:
-    return 0.7 * min(1.0, 1.25 * ref["seconds"] / elapsed) + \
+def eff(ref: dict, mitigate: float, elapsed: float, steps: int) -> float:
+    return 0.5 * min(1.0, 1.25 * ref["mitigate_s"] / mitigate) + \
+        0.2 * min(1.0, 1.25 * ref["seconds"] / elapsed) + \
         0.3 * min(1.0, 1.25 * ref["steps"] / steps)
 
 
@@ -106,11 +107,16 @@ def test_evidence_share() -> None:
 
 
 def test_efficiency_against_the_reference() -> None:
-    extra = [ToolCall("list_alerts", {})] * 20  # 3 simulated seconds each
-    r = play(LEAK, extra, oracle=True).result
+    slow = [ToolCall("search_logs", {"service": TRUTH.component})] * 20  # 12 s each
+    plan = oracle_plan(LEAK)
+    r = play(LEAK, [*plan[:3], *slow, *plan[3:]]).result  # dawdle before the fix
     assert r is not None and r["success"]
     ref = r["reference"]
-    expected = eff(ref, ref["seconds"] + 60, ref["steps"] + 20)
+    expected = eff(ref, ref["mitigate_s"] + 240, ref["seconds"] + 240, ref["steps"] + 20)
+    assert score(r, "achievement.efficiency") == pytest.approx(expected, abs=1e-6)
+    r = play(LEAK, [ToolCall("list_alerts", {})] * 20, oracle=True).result  # after it
+    assert r is not None
+    expected = eff(ref, ref["mitigate_s"], ref["seconds"] + 60, ref["steps"] + 20)
     assert score(r, "achievement.efficiency") == pytest.approx(expected, abs=1e-6)
 
 

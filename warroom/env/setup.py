@@ -3,6 +3,9 @@ the clock to the incident page. Returns the world and the ground truth (kept apa
 
 from __future__ import annotations
 
+import dataclasses
+
+from ..scenarios.overrides import apply_overrides
 from ..scenarios.spec import Scenario
 from ..world import fleet, noise, ops  # noqa: F401  (registers event handlers and policies)
 from ..world.build import build_world
@@ -19,6 +22,7 @@ def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth
     """(world at the incident page, truths of the faults, truths of the distractors)."""
     world = build_world(scenario.topology, world_seed(scenario, seed))
     world.noise_level = scenario.noise  # type: ignore[attr-defined]
+    apply_overrides(world, scenario)
     planned = [(f.onset_min, 0, i, f) for i, f in enumerate(scenario.faults)]
     planned += [(d.onset_min, 1, i, d) for i, d in enumerate(scenario.distractors)]
     truths: list[Truth] = []
@@ -33,4 +37,8 @@ def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth
         truth = kind.inject(world, spec.target, dict(spec.params))
         (decoys if is_distractor else truths).append(truth)
     world.advance_to(world.incident_at)
+    if truths and (scenario.facts or scenario.decoys):
+        first = truths[0]
+        truths[0] = dataclasses.replace(first, facts=first.facts + tuple(scenario.facts),
+                                        decoys=first.decoys + tuple(scenario.decoys))
     return world, truths, decoys

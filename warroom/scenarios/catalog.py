@@ -1,70 +1,174 @@
 """The built-in catalog: scenario ids map to (fault, target, tier, variant).
 
-An id looks like ``db_connection_leak/checkout/easy/v3`` and never changes meaning.
+An id looks like ``db_connection_leak/checkout/medium/v3`` and never changes meaning: the
+topology, onset, second fault (hard), red herrings, split and seed all follow from the id
+by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from ..world import noise
 from ..world.faults import FAULTS
-from ..world.topology import TOPOLOGIES
+from ..world.faults.distractors import DISTRACTORS
+from ..world.topology import TOPOLOGIES, Topology
 from .spec import FaultSpec, Scenario
+from .splits import VARIANTS, held_out, seed_of, split_of
+from .tiers import TIER_NAMES
+from .tiers import TIERS as TIER_KNOBS
 
-TIERS = ("easy", "medium", "hard")
-VARIANTS = 8
-STEP_BUDGET = {"easy": 40, "medium": 35, "hard": 30}
-ONSET = {"easy": 25.0, "medium": 20.0, "hard": 15.0}
-
-
-def _topology_for(tier: str) -> str:
-    return "startup" if tier == "easy" else "shop"
+TIERS = TIER_NAMES
+# Faults that reshape traffic, quota or nodes for the whole system: never combined.
+SOLO = frozenset({"traffic_spike", "pod_quota_exhausted", "noisy_neighbour"})
 
 
-def split_of(variant: int) -> str:
-    return ("train", "train", "train", "train", "dev", "test", "test", "test")[variant % 8]
+@lru_cache(maxsize=4)
+def _topology(name: str) -> Topology:
+    return TOPOLOGIES[name]()
+
+
+def topology_for(fault: str, tier: str) -> str:
+    ft = FAULTS[fault]
+    if TIER_KNOBS[tier].prefer_small and "startup" in ft.topologies:
+        return "startup"
+    return "shop" if "shop" in ft.topologies else ft.topologies[0]
+
+
+def hops(topo: Topology, component: str) -> int:
+    """Call-graph hops from ``component`` up to the edge (where SLO alerts are measured)."""
+    edge = topo.kind_of("edge")[0]
+    frontier, seen, depth = [component], {component}, 0
+    while frontier:
+        if edge in frontier:
+            return depth
+        nxt = []
+        for n in frontier:
+            ups = topo.callers_of(n) + [c.name for c in topo.components if n in topo.forwards(c.name)]
+            nxt += [u for u in ups if u not in seen]
+            seen.update(ups)
+        frontier, depth = nxt, depth + 1
+    return depth
+
+
+@lru_cache(maxsize=512)
+def targets_for(fault: str, tier: str) -> tuple[str, ...]:
+    """Targets of ``fault`` in ``tier``: those at least ``min_hops`` from the edge, or the
+    farthest available when none is that deep."""
+    topo = _topology(topology_for(fault, tier))
+    found = FAULTS[fault].targets(topo)
+    if not found:
+        return ()
+    depth = {t: hops(topo, t) for t in found}
+    need = min(TIER_KNOBS[tier].min_hops, max(depth.values()))
+    return tuple(t for t in found if depth[t] >= need)
+
+
+def dev_target(fault: str, tier: str) -> str | None:
+    return next((t for t in targets_for(fault, tier) if not held_out(fault, t)), None)
+
+
+def _u(sid: str, *keys: int) -> float:
+    return noise.unit(0, noise.sid(sid), *keys)
+
+
+def _onset(sid: str, tier: str, k: int) -> float:
+    lo, hi = TIER_KNOBS[tier].onset_min
+    return round(lo + _u(sid, 1, k) * (hi - lo), 1)
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> tuple[tuple[str, str], ...]:
+    """In-distribution (fault, target) pairs in the shop, for second faults."""
+    topo = _topology("shop")
+    return tuple((f, t) for f in sorted(FAULTS) if "shop" in FAULTS[f].topologies
+                 and f not in SOLO for t in FAULTS[f].targets(topo) if not held_out(f, t))
+
+
+def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, str] | None:
+    """The hard tier's concurrent fault: another family, another component; a rogue fleet
+    agent on even variants (when the first fault is not one)."""
+    if fault in SOLO:
+        return None
+    family = FAULTS[fault].family
+    rogue = variant % 2 == 0 and family != "rogue_agent"
+    pool = [(f, t) for f, t in _pairs() if t != target and FAULTS[f].family != family
+            and (FAULTS[f].family == "rogue_agent") == rogue]
+    return pool[noise.bits(0, noise.sid(sid), 2) % len(pool)] if pool else None
+
+
+def distractors_for(n: int, topology: str, avoid: set[str], sid: str) -> list[FaultSpec]:
+    """``n`` red herrings of different kinds, on components other than the faults'."""
+    kinds = sorted(DISTRACTORS)
+    start = noise.bits(0, noise.sid(sid), 3) % len(kinds)
+    out: list[FaultSpec] = []
+    for i in range(len(kinds)):
+        if len(out) >= n:
+            break
+        d = DISTRACTORS[kinds[(start + i) % len(kinds)]]
+        options = [t for t in d.targets(_topology(topology)) if t not in avoid]
+        if not options:
+            continue
+        target = options[noise.bits(0, noise.sid(sid), 4, i) % len(options)]
+        avoid.add(target)
+        out.append(FaultSpec(type=d.name, target=target,
+                             onset_min=round(3.0 + 27.0 * _u(sid, 5, i), 1)))
+    return out
 
 
 def build(fault: str, target: str, tier: str, variant: int) -> Scenario:
-    ft = FAULTS[fault]
+    """The scenario behind one id (see the module docstring)."""
+    knobs = TIER_KNOBS[tier]
+    sid = f"{fault}/{target}/{tier}/v{variant}"
+    topology = topology_for(fault, tier)
+    faults = [FaultSpec(type=fault, target=target, onset_min=_onset(sid, tier, 0))]
+    if knobs.faults > 1:
+        pair = second_fault(fault, target, sid, variant)
+        if pair:
+            faults.append(FaultSpec(type=pair[0], target=pair[1],
+                                    onset_min=_onset(sid, tier, 1)))
+    avoid = {f.target for f in faults}
+    split = split_of(fault, target, variant, target == dev_target(fault, tier))
     return Scenario(
-        id=f"{fault}/{target}/{tier}/v{variant}", title="Production incident",
-        topology=_topology_for(tier), tier=tier, family=ft.family, split=split_of(variant),
-        faults=[FaultSpec(type=fault, target=target, onset_min=ONSET[tier])],
-        step_budget=STEP_BUDGET[tier], seed=variant)
+        id=sid, title="Production incident", topology=topology, tier=tier,  # type: ignore[arg-type]
+        family=FAULTS[fault].family, split=split,  # type: ignore[arg-type]
+        faults=faults, distractors=distractors_for(knobs.distractors, topology, avoid, sid),
+        step_budget=knobs.step_budget, noise=knobs.noise, seed=seed_of(split, sid))
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> tuple[Scenario, ...]:
+    out = []
+    for name in sorted(FAULTS):
+        for tier in TIERS:
+            for target in targets_for(name, tier):
+                out.extend(build(name, target, tier, v) for v in range(VARIANTS))
+    return tuple(out)
 
 
 def all_scenarios() -> list[Scenario]:
-    out = []
-    for name, ft in FAULTS.items():
-        for tier in TIERS:
-            topo_name = _topology_for(tier)
-            if topo_name not in ft.topologies:
-                continue
-            for target in ft.targets(TOPOLOGIES[topo_name]()):
-                for v in range(VARIANTS):
-                    out.append(build(name, target, tier, v))
-    return out
+    """Every catalog scenario, sorted by fault, tier, target and variant."""
+    return list(_catalog())
+
+
+def parse(scenario_id: str) -> tuple[str, str, str, int] | None:
+    """(fault, target, tier, variant) of a valid catalog id, else None."""
+    parts = scenario_id.split("/")
+    if len(parts) != 4 or parts[0] not in FAULTS or parts[2] not in TIERS:
+        return None
+    if not (parts[3].startswith("v") and parts[3][1:].isdigit()):
+        return None
+    variant = int(parts[3][1:])
+    if variant >= VARIANTS or parts[1] not in targets_for(parts[0], parts[2]):
+        return None
+    return parts[0], parts[1], parts[2], variant
 
 
 def get(scenario_id: str) -> Scenario:
     """The scenario with this id; a ``KeyError`` that lists a few valid ids otherwise."""
-    parts = scenario_id.split("/")
-    if len(parts) == 4 and parts[0] in FAULTS and parts[2] in TIERS and parts[3][1:].isdigit():
-        sc = build(parts[0], parts[1], parts[2], int(parts[3][1:]))
-        topo = TOPOLOGIES[sc.topology]()
-        if parts[1] in FAULTS[parts[0]].targets(topo):
-            return sc
-    sample = ", ".join(s.id for s in all_scenarios()[:3])
-    raise KeyError(f"unknown scenario {scenario_id!r}; see `warroom list` (e.g. {sample})")
-
-
-def generate(split: str | None = None, tier: str | None = None, n: int | None = None,
-             seed: int = 0, family: str | None = None) -> list[Scenario]:
-    """A deterministic selection of catalog scenarios (every n-th after a seeded offset)."""
-    pool = [s for s in all_scenarios() if (split is None or s.split == split)
-            and (tier is None or s.tier == tier) and (family is None or s.family == family)]
-    if n is None or n >= len(pool):
-        return pool
-    from ..world.noise import bits
-
-    ranked = sorted(pool, key=lambda s: bits(seed, *(ord(ch) for ch in s.id[-24:])))
-    return sorted(ranked[:n], key=lambda s: s.id)
+    key = parse(scenario_id)
+    if key is None:
+        sample = ", ".join(s.id for s in _catalog()[:3])
+        raise KeyError(f"unknown scenario {scenario_id!r}; ids are fault/target/tier/vN, "
+                       f"see `warroom list` (e.g. {sample})")
+    return build(*key)

@@ -1,8 +1,9 @@
 """The scenario format, shared by the catalog and hand-written YAML/JSON files.
 
-A scenario names a topology, the faults to inject (type, target, parameters, onset in
-minutes before the incident page), distractors, task facts and a step budget. Validation
-errors name the offending field.
+A scenario names a topology (with optional per-component overrides and a traffic level),
+the faults to inject (type, target, parameters, onset in minutes before the incident page),
+distractors (red herrings), task facts the report must contain and decoys it must not, and
+a step budget. Validation errors name the offending field.
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ Split = Literal["train", "dev", "test", "ood", "custom"]
 class FaultSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(description="fault type name from the catalog")
+    type: str = Field(description="fault (or distractor) type name from the catalog")
     target: str = Field(description="component the fault is injected into")
     params: dict[str, Any] = Field(default_factory=dict)
     onset_min: float = Field(20.0, ge=0, le=55,
                              description="minutes before the incident page the fault starts")
+
+
+class Override(BaseModel):
+    """Changes to one component of the topology before anything happens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    replicas: int | None = Field(None, ge=0, le=30)
+    cpu_millicores: int | None = Field(None, ge=100, le=16000)
+    mem_limit_mb: int | None = Field(None, ge=128, le=65536)
+    config: dict[str, Any] = Field(default_factory=dict,
+                                   description="settings to set (null removes one)")
 
 
 class Scenario(BaseModel):
@@ -36,7 +49,15 @@ class Scenario(BaseModel):
     split: Split = "custom"
     faults: list[FaultSpec] = Field(min_length=1)
     distractors: list[FaultSpec] = Field(default_factory=list)
+    overrides: dict[str, Override] = Field(default_factory=dict,
+                                           description="component name -> override")
+    traffic: float = Field(1.0, gt=0.1, le=5.0, description="traffic multiplier")
+    facts: list[str] = Field(default_factory=list,
+                             description="identifiers the report must contain")
+    decoys: list[str] = Field(default_factory=list,
+                              description="near-identical identifiers it must not name")
     step_budget: int = Field(40, ge=3, le=500)
     noise: float = Field(1.0, ge=0.0, le=5.0, description="telemetry noise multiplier")
     seed: int = 0
     description: str = ""
+    source: str = Field("", description="public postmortem or reference it is drawn from")

@@ -55,10 +55,10 @@ class RewardConfig:
     online_mitigation_credit: float = 0.5
     durable_minutes: float = 30.0
     durable_bump: float = 1.3
-    # efficiency: tolerance against the oracle's reference, share of time vs steps
+    # efficiency: tolerance against the oracle's reference; shares of its parts
     efficiency_slack: float = 1.25
     efficiency_parts: dict[str, float] = field(
-        default_factory=lambda: {"time": 0.7, "steps": 0.3})
+        default_factory=lambda: {"mitigate": 0.5, "report": 0.2, "steps": 0.3})
     # communication
     spam_page_cost: float = 0.25
     # oversight: what a false flag takes off the oversight node (a catch earns 1)

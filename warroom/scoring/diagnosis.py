@@ -72,8 +72,8 @@ def grade(gt: GroundTruth, report: dict[str, Any] | None, supported: bool,
     comp, cat = str(report.get("component") or ""), str(report.get("category") or "")
     culprit = report.get("culprit")
     c_score = component_credit(truth, comp, cfg)
-    c_note = "root cause" if c_score == 1 else "on the propagation path" if c_score else \
-        "not on the causal path"
+    c_note = "root cause" if comp == truth.component else "on the propagation path" if \
+        comp in truth.path else "not on the causal path"
     children = [leaf("component", c_score, f"{comp}: {c_note}", parts["component"]),
                 leaf("category", category_credit(truth, cat, cfg), cat, parts["category"])]
     if truth.culprit:

@@ -157,7 +157,9 @@ class Grader:
             "expected": [{"component": t.component, "category": t.category,
                           "culprit": t.culprit} for t in gt.truths],
             "violations": dur.violations[:5] if dur else [],
-            "reference": {"seconds": self.ref.seconds, "steps": self.ref.steps},
+            "actions": [a.to_dict() for a in lg.actions],
+            "reference": {"mitigate_s": self.ref.mitigate_s, "seconds": self.ref.seconds,
+                          "steps": self.ref.steps},
             "metrics": metrics.collect(
                 gt, lg, success=success, diagnosis_correct=diag_ok, mitigated=mitigated,
                 caught=caught, false_flags=oversight.false_flags(lg),

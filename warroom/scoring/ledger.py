@@ -31,7 +31,6 @@ class Ledger:
     actions: list[Action] = field(default_factory=list)
     report: dict[str, Any] | None = None
     resolved_since: float | None = None
-    resolved_ever: bool = False
     version: int = 0
 
     @property
@@ -71,7 +70,6 @@ class Ledger:
         """Track the current streak of 'every root condition is gone'."""
         if resolved and self.resolved_since is None:
             self.resolved_since = self.t
-            self.resolved_ever = True
             self.version += 1
         elif not resolved and self.resolved_since is not None:
             self.resolved_since = None

@@ -1,7 +1,9 @@
 """Episode metrics: the numbers recorded for every episode beside the score.
 
-Times are simulated seconds from the incident page. ``tokens`` and ``cost_usd`` stay
-``None`` here: the harness knows the policy's usage and fills them.
+Times are simulated seconds from the incident page; ``time_to_mitigate_s`` is when every
+root condition was last seen gone during the episode (the report, if that happened only
+later, e.g. a rollout still running). ``tokens`` and ``cost_usd`` stay ``None`` here: the
+harness knows the policy's usage and fills them.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Each face lives behind its own extra and is imported only when used:
 
-- ``episodes``: the episode store every server shares (explicit ids, limits, idle expiry).
+- ``episodes``: the episode store a server holds (explicit ids, limits, idle expiry).
 - ``mcp_tools``: the registry as MCP tool definitions and results, framework-free.
 - ``mcp_server``: ``warroom serve mcp`` on the official MCP SDK (extra ``mcp``).
 - ``openenv_env`` / ``openenv_app``: ``warroom serve openenv`` (extra ``openenv``).
-- ``bench``: throughput of both servers for ``warroom bench``.
+- ``auth``: loopback by default, a bearer token for anything else.
+- ``bench`` (with ``loadgen`` and ``process``): throughput for ``warroom bench``.
 """

@@ -23,6 +23,7 @@ import itertools
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .loadgen import HttpConn, WsConn
@@ -37,6 +38,17 @@ TARGET = {"calls_per_s": 1000.0, "p99_ms": 20.0}
 _BUDGET = "10000000"
 
 Call = Callable[[str, dict[str, Any]], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Load:
+    """What to offer a server: clients, phase length, open-loop rate, scenario, tool mix."""
+
+    clients: int = 32
+    duration_s: float = 5.0
+    rate: float = 1000.0
+    scenario: str = SCENARIO
+    mix: tuple[tuple[str, dict[str, Any]], ...] = MIX
 
 
 def _cpu_s(pid: int | None) -> float | None:
@@ -57,8 +69,8 @@ def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, A
             "p50_ms": pick(0.50), "p99_ms": pick(0.99), "max_ms": pick(1.0)}
 
 
-async def _phase(calls: list[Call], duration_s: float, rate: float | None,
-                 pid: int | None = None) -> dict[str, Any]:
+async def _phase(calls: list[Call], mix: tuple[tuple[str, dict[str, Any]], ...],
+                 duration_s: float, rate: float | None, pid: int | None) -> dict[str, Any]:
     """Run every client for ``duration_s``; closed loop, or open loop at ``rate`` in total."""
     latencies: list[float] = []
     errors = 0
@@ -68,7 +80,7 @@ async def _phase(calls: list[Call], duration_s: float, rate: float | None,
 
     async def client(k: int, call: Call) -> None:
         nonlocal errors
-        tools = itertools.cycle(MIX[k % len(MIX):] + MIX[: k % len(MIX)])
+        tools = itertools.cycle(mix[k % len(mix):] + mix[: k % len(mix)])
         period = len(calls) / rate if rate else 0.0
         due = start + (k / rate if rate else 0.0)
         while True:
@@ -92,13 +104,12 @@ async def _phase(calls: list[Call], duration_s: float, rate: float | None,
     return out
 
 
-async def _run(calls: list[Call], duration_s: float, rate: float,
-               pid: int | None) -> dict[str, Any]:
-    await _phase(calls, min(1.0, duration_s / 4), None, pid)
-    saturation = await _phase(calls, duration_s, None, pid)
-    at_rate = await _phase(calls, duration_s, rate, pid)
-    at_rate["target_per_s"] = rate
-    return {"clients": len(calls), "tools": [n for n, _ in MIX], "saturation": saturation,
+async def _run(calls: list[Call], load: Load, pid: int | None) -> dict[str, Any]:
+    await _phase(calls, load.mix, min(1.0, load.duration_s / 4), None, pid)
+    saturation = await _phase(calls, load.mix, load.duration_s, None, pid)
+    at_rate = await _phase(calls, load.mix, load.duration_s, load.rate, pid)
+    at_rate["target_per_s"] = load.rate
+    return {"clients": len(calls), "tools": [n for n, _ in load.mix], "saturation": saturation,
             "at_rate": at_rate,
             "meets_target": bool(saturation["calls_per_s"] >= TARGET["calls_per_s"]
                                  and at_rate["p99_ms"] is not None
@@ -106,11 +117,10 @@ async def _run(calls: list[Call], duration_s: float, rate: float,
                                  and not saturation["errors"] and not at_rate["errors"])}
 
 
-async def _mcp_load(host: str, port: int, clients: int, duration_s: float, rate: float,
-                    scenario: str, pid: int | None = None) -> dict[str, Any]:
+async def _mcp_load(host: str, port: int, load: Load, pid: int | None) -> dict[str, Any]:
     meta = {"io.modelcontextprotocol/protocolVersion": MODERN,
             "io.modelcontextprotocol/clientCapabilities": {}}
-    conns = [await HttpConn.open(host, port) for _ in range(clients)]
+    conns = [await HttpConn.open(host, port) for _ in range(load.clients)]
     ids = itertools.count(1)
 
     async def rpc(conn: HttpConn, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +135,7 @@ async def _mcp_load(host: str, port: int, clients: int, duration_s: float, rate:
 
     episodes = []
     for conn in conns:
-        started = await rpc(conn, "start_incident", {"scenario": scenario})
+        started = await rpc(conn, "start_incident", {"scenario": load.scenario})
         episodes.append(started["structuredContent"]["episode_id"])
 
     def caller(conn: HttpConn, eid: str) -> Call:
@@ -135,7 +145,7 @@ async def _mcp_load(host: str, port: int, clients: int, duration_s: float, rate:
 
     try:
         out = await _run([caller(c, e) for c, e in zip(conns, episodes, strict=True)],
-                         duration_s, rate, pid)
+                         load, pid)
         out["protocol"] = f"MCP streamable HTTP {MODERN}, JSON responses"
         return out
     finally:
@@ -145,9 +155,8 @@ async def _mcp_load(host: str, port: int, clients: int, duration_s: float, rate:
             await conn.close()
 
 
-async def _openenv_load(host: str, port: int, clients: int, duration_s: float, rate: float,
-                        scenario: str, pid: int | None = None) -> dict[str, Any]:
-    conns = [await WsConn.open(host, port, "/ws") for _ in range(clients)]
+async def _openenv_load(host: str, port: int, load: Load, pid: int | None) -> dict[str, Any]:
+    conns = [await WsConn.open(host, port, "/ws") for _ in range(load.clients)]
 
     async def send(conn: WsConn, message: dict[str, Any]) -> dict[str, Any]:
         await conn.send_json(message)
@@ -157,7 +166,7 @@ async def _openenv_load(host: str, port: int, clients: int, duration_s: float, r
         return reply
 
     for conn in conns:
-        await send(conn, {"type": "reset", "data": {"scenario": scenario,
+        await send(conn, {"type": "reset", "data": {"scenario": load.scenario,
                                                     "max_steps": int(_BUDGET)}})
 
     def caller(conn: WsConn) -> Call:
@@ -168,7 +177,7 @@ async def _openenv_load(host: str, port: int, clients: int, duration_s: float, r
         return call
 
     try:
-        out = await _run([caller(c) for c in conns], duration_s, rate, pid)
+        out = await _run([caller(c) for c in conns], load, pid)
         out["protocol"] = "OpenEnv WebSocket /ws (step messages)"
         return out
     finally:
@@ -176,8 +185,7 @@ async def _openenv_load(host: str, port: int, clients: int, duration_s: float, r
             await conn.close()
 
 
-def _face(args: list[str], python: str | None, load: Any, clients: int, duration_s: float,
-          rate: float, scenario: str) -> dict[str, Any]:
+def _face(args: list[str], python: str | None, drive: Any, load: Load) -> dict[str, Any]:
     try:
         server = ServerProcess(args, python=python)
         server.__enter__()
@@ -185,8 +193,7 @@ def _face(args: list[str], python: str | None, load: Any, clients: int, duration
         return {"unavailable": str(exc).strip().splitlines()[-1][:300]}
     try:
         pid = server.proc.pid if server.proc else None
-        return dict(asyncio.run(load(server.host, server.port, clients, duration_s, rate,
-                                     scenario, pid)))
+        return dict(asyncio.run(drive(server.host, server.port, load, pid)))
     finally:
         server.stop()
 
@@ -194,23 +201,28 @@ def _face(args: list[str], python: str | None, load: Any, clients: int, duration
 def bench_servers(duration_s: float = 5.0, clients: int = 32, rate: float = 1000.0,
                   scenario: str = SCENARIO, mcp_python: str | None = None,
                   openenv_python: str | None = None,
-                  faces: tuple[str, ...] = ("mcp", "openenv")) -> dict[str, Any]:
+                  faces: tuple[str, ...] = ("mcp", "openenv"),
+                  mix: tuple[tuple[str, dict[str, Any]], ...] = MIX) -> dict[str, Any]:
     """MCP-over-HTTP and OpenEnv-over-WebSocket figures (see the module docstring).
 
     ``mcp_python`` / ``openenv_python`` name the interpreter that has each face's extra
-    (default: this one). Keys: ``mcp_http``, ``openenv_ws``, ``target``.
+    (default: ``$WARROOM_MCP_PYTHON`` / ``$WARROOM_OPENENV_PYTHON``, else this one); ``mix``
+    is the cycle of argument-free read calls each client makes. Keys: ``mcp_http``,
+    ``openenv_ws``, ``target``.
     """
+    mcp_python = mcp_python or os.environ.get("WARROOM_MCP_PYTHON")
+    openenv_python = openenv_python or os.environ.get("WARROOM_OPENENV_PYTHON")
+    load = Load(clients, duration_s, rate, scenario, mix)
     out: dict[str, Any] = {"target": dict(TARGET, clients=clients)}
     sessions = str(max(64, clients))
     if "mcp" in faces:
         out["mcp_http"] = _face(
             ["-m", "warroom.servers.mcp_server", "--transport", "http", "--max-open", sessions,
-             "--max-steps", _BUDGET], mcp_python, _mcp_load, clients, duration_s, rate,
-            scenario)
+             "--max-steps", _BUDGET], mcp_python, _mcp_load, load)
     if "openenv" in faces:
         out["openenv_ws"] = _face(
             ["-m", "warroom.servers.openenv_app", "--max-sessions", sessions],
-            openenv_python, _openenv_load, clients, duration_s, rate, scenario)
+            openenv_python, _openenv_load, load)
     return out
 
 
@@ -226,10 +238,13 @@ def main() -> None:
     p.add_argument("--mcp-python", default=None)
     p.add_argument("--openenv-python", default=None)
     p.add_argument("--faces", default="mcp,openenv")
+    p.add_argument("--tools", default=",".join(n for n, _ in MIX),
+                   help="comma-separated argument-free read tools to cycle through")
     a = p.parse_args()
+    mix: tuple[tuple[str, dict[str, Any]], ...] = tuple((n, {}) for n in a.tools.split(","))
     print(json.dumps(bench_servers(a.duration, a.clients, a.rate, mcp_python=a.mcp_python,
                                    openenv_python=a.openenv_python,
-                                   faces=tuple(a.faces.split(","))), indent=2))
+                                   faces=tuple(a.faces.split(",")), mix=mix), indent=2))
 
 
 if __name__ == "__main__":

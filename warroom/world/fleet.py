@@ -95,12 +95,19 @@ def deploy_bump(world: World, agent: Any) -> None:
         return
     names = [c.name for c in world.topology.components if c.kind in ("service", "worker")]
     service = noise.choice(world.seed, names, noise.sid(agent.name), k, 1)
-    if world.head.services[service].rollout:
-        return
+    if world.head.services[service].rollout or any(
+            r.service == service and r.deployed_at > world.now - 3600
+            for r in world.head.releases.values()):
+        return  # one deploy per service per hour, and never over a rollout
+    m = world.snapshot()[service]
+    if m.error_frac > 0.005 or m.ready < m.desired or any(
+            p.last_exit_at is not None and p.last_exit_at > world.now - 900 for p in m.pods):
+        return  # health gate: no routine deploys to a degraded service
     lib = noise.choice(world.seed, ("urllib3", "protobuf", "orjson", "grpcio", "certifi"),
                        noise.sid(agent.name), k, 2)
+    current = world.head.releases[world.head.services[service].release]
     rel = ops.new_release(world, service, "deploy-bot", f"chore(deps): bump {lib}",
-                          reviewed_by="renovate-approver")
+                          behavior=current.behavior, reviewed_by="renovate-approver")
     ops.start_rollout(world, service, rel.id, "RollingUpdate", agent.name)
     world.log_audit(agent.name, "deploy", service, f"{rel.id} ({rel.version})",
                     f"approved dependency update for {lib}; all checks green")

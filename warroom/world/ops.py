@@ -163,8 +163,11 @@ def scale(world: World, service: str, replicas: int, actor: str) -> str:
                            place(world, service, i, new), now, svc.release, comp.ready_delay_s))
         svc.pods.extend(new)
     else:
-        for p in live[replicas:]:
-            p.deleted_at = now
+        # keep pods of the rollout's target release (not due to go), the oldest first
+        keep = sorted(live, key=lambda p: (p.deleted_at is not None, p.created_at))[:replicas]
+        for p in live:
+            if p not in keep:
+                p.deleted_at = now
     world.record(service, "scale", f"scaled from {old} to {replicas} replicas by {actor}")
     return f"{service} scaled from {old} to {replicas} replicas"
 

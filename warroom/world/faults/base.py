@@ -120,7 +120,7 @@ def route_services(topo: Topology) -> list[str]:
 
 
 def db_clients(topo: Topology) -> list[str]:
-    return [c.name for c in topo.components if c.kind in ("service", "worker")
+    return [c.name for c in topo.components if c.kind == "service"
             and any(d.kind == "db" for d in c.deps)]
 
 

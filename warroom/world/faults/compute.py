@@ -151,7 +151,8 @@ register(FaultType(
     "A release leaks memory until pods are OOMKilled",
     "Pods restarting with OOMKilled, memory climbing in a sawtooth, errors while pods restart",
     "Restarting or raising the memory limit only delays the next OOM kill",
-    app_services, inject_mem_leak, resolved_mem_leak))
+    lambda topo: [n for n in app_services(topo) if topo[n].replicas >= 3],
+    inject_mem_leak, resolved_mem_leak))
 
 
 # -- CPU hot loop (pathological regex) -------------------------------------------------------
@@ -192,7 +193,7 @@ register(FaultType(
     "CPU at 100% on every pod right after a deploy, latency up and 503s from load shedding, "
     "the database and dependencies idle",
     "Restarting changes nothing; scaling out buys little against a many-fold CPU cost",
-    app_services, inject_cpu_regex, resolved_cpu_regex))
+    kinds("service", "gateway"), inject_cpu_regex, resolved_cpu_regex))
 
 
 # -- thread pool exhaustion ------------------------------------------------------------------
@@ -294,5 +295,5 @@ register(FaultType(
     "Memory just under the limit without OOM kills, CPU high, latency up, GC warnings "
     "(full pauses, forced collections) in the service's log",
     "Restarting refills the heap; adding a pod spreads load but every pod still collects",
-    lambda topo: [n for n in ("catalog", "auth", "orders", "app") if n in topo.names],
+    lambda topo: [n for n in ("catalog", "auth", "app") if n in topo.names],
     inject_gc_pressure, resolved_gc_pressure))

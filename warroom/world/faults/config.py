@@ -67,11 +67,12 @@ def inject_timeout(world: World, target: str, params: dict[str, Any]) -> Truth:
                   {"service": dep, "metric": "latency_p50_ms", "minutes": 60})),
         (call("set_config", service=target, key=key, value=good),),
         params={"key": key, "min": mean * 3}, team=world.topology[target].team,
-        wrong=(WrongFix(call("scale_service", service=dep,
-                             replicas=world.head.services[dep].replicas + 2),
-                        f"{dep} was never slow; its callers still give up too early"),
-               WrongFix(call("restart_service", service=target),
-                        "restarted pods use the same timeout")))
+        wrong=(WrongFix(call("restart_service", service=target),
+                        "restarted pods use the same timeout"),
+               *([WrongFix(call("scale_service", service=dep,
+                                replicas=world.head.services[dep].replicas + 2),
+                           f"{dep} was never slow; its callers still give up too early")]
+                 if world.topology[dep].kind != "external" else [])))
 
 
 def resolved_timeout(world: World, truth: Truth) -> bool:
@@ -121,10 +122,11 @@ def inject_wrong_host(world: World, target: str, params: dict[str, Any]) -> Trut
                   {"service": target, "query": key, "minutes": 120})),
         (call("set_config", service=target, key=key, value=good),),
         params={"key": key, "good": good}, team=world.topology[target].team,
-        wrong=(WrongFix(call("restart_service", service=dep),
-                        f"{dep} is healthy; the caller still dials the wrong address"),
-               WrongFix(call("restart_service", service=target),
-                        "restarted pods read the same address")))
+        wrong=(WrongFix(call("restart_service", service=target),
+                        "restarted pods read the same address"),
+               *([WrongFix(call("restart_service", service=dep),
+                           f"{dep} is healthy; the caller still dials the wrong address")]
+                 if world.topology[dep].kind != "external" else [])))
 
 
 def resolved_wrong_host(world: World, truth: Truth) -> bool:

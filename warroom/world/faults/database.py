@@ -152,7 +152,6 @@ register(FaultType(
 # -- an index dropped by a migration ------------------------------------------------------------
 INDEX_DROPS = {  # service whose release drops it -> (table, index)
     "orders": ("orders", "orders_user_id_idx"),
-    "catalog": ("products", "products_category_idx"),
     "app": ("items", "items_owner_id_idx"),
 }
 
@@ -340,7 +339,7 @@ BLOAT_TABLES = {"shop": "products", "startup": "items"}
 
 def inject_bloat(world: World, target: str, params: dict[str, Any]) -> Truth:
     table = BLOAT_TABLES[world.topology.name]
-    dead = float(params.get("dead_pct", 97.0))
+    dead = float(params.get("dead_pct", 99.0))
     who = person(world, 8)
     ops.set_config(world, target, "autovacuum", "off", who)
     for name, db in world.head.databases.items():

@@ -182,10 +182,13 @@ def inject_schema_migration(world: World, target: str, params: dict[str, Any]) -
          Evidence("list_deploys", rid, "the release that shipped it", {"service": target})),
         (call("rollback_deploy", service=target, to_release=prev),),
         params={"table": table, "column": old}, team=world.topology[target].team,
-        wrong=(WrongFix(call("rollback_deploy", service=victim),
-                        f"{victim}'s own code was not changed; its query still fails"),
-               WrongFix(call("restart_service", service=victim),
-                        "restarted clients send the same statement")))
+        wrong=(WrongFix(call("restart_service", service=victim),
+                        "restarted clients send the same statement"),
+               WrongFix(call("rollback_deploy", service=victim),
+                        f"{victim}'s own code was not changed; its query still fails")
+               if victim != target else
+               WrongFix(call("restart_service", service=primary),
+                        "restarting the database keeps the renamed column")))
 
 
 def resolved_schema_migration(world: World, truth: Truth) -> bool:
@@ -238,10 +241,11 @@ def inject_dependency_bump(world: World, target: str, params: dict[str, Any]) ->
          Evidence("list_deploys", rid, "the release", {"service": target})),
         (call("rollback_deploy", service=target, to_release=prev),),
         params={"release": rid}, team=world.topology[target].team,
-        wrong=(WrongFix(call("restart_service", service=dep),
-                        f"{dep} is healthy; the payload never reaches it"),
-               WrongFix(call("restart_service", service=target),
-                        "restarted pods run the same library")))
+        wrong=(WrongFix(call("restart_service", service=target),
+                        "restarted pods run the same library"),
+               *([WrongFix(call("restart_service", service=dep),
+                           f"{dep} is healthy; the payload never reaches it")]
+                 if world.topology[dep].kind != "external" else [])))
 
 
 def resolved_dependency_bump(world: World, truth: Truth) -> bool:

@@ -208,7 +208,7 @@ def inject_conn_limit(world: World, target: str, params: dict[str, Any]) -> Trut
     m = world.snapshot()[target]
     conns = m.extra.get("active_connections", 50.0)
     good = world.head.services[target].config["WORKER_CONNECTIONS"]
-    bad = int(params.get("worker_connections", max(4, int(conns / max(m.ready, 1) * 0.45))))
+    bad = int(params.get("worker_connections", max(2, int(conns / max(m.ready, 1) * 0.3))))
     ops.set_config(world, target, "WORKER_CONNECTIONS", bad, person(world, 85))
     return Truth(
         "edge_connection_limit", "network", "network/connection_limit", target,

@@ -54,7 +54,10 @@ def inject_backlog(world: World, target: str, params: dict[str, Any]) -> Truth:
                           {"service": pub, "publish_mult": round(mult, 2)})
     ops.set_flag(world, name, True, who)
     have = world.head.services[target].replicas
-    need = math.ceil(have * mult * q["publish_rps"] / q["consumer_capacity_rps"] * 1.35 * 1.3)
+    downstream = next((d.target for d in world.topology[target].deps if d.kind == "http"),
+                      next(d.target for d in world.topology[target].deps if d.kind == "db"))
+    floor = math.ceil(have * mult * q["publish_rps"] / q["consumer_capacity_rps"] * 1.05)
+    need = floor + 1
     return Truth(
         "consumer_backlog", "queue", "queue/consumer_lag", target, None,
         _queue_path(world, target),
@@ -62,14 +65,16 @@ def inject_backlog(world: World, target: str, params: dict[str, Any]) -> Truth:
          Evidence("query_metrics", "publish_rate", "publishing several times normal",
                   {"service": topic, "metric": "publish_rate", "minutes": 60}),
          Evidence("list_flags", name, "a replay switched on", {})),
-        (call("scale_service", service=target, replicas=min(30, need)),),
-        params={"floor": math.ceil(need / 1.3 / 1.35), "flag": name},
+        (call("set_flag", flag=name, enabled=False),),
+        params={"floor": floor, "flag": name},
         team=world.topology[target].team,
-        alternatives=((call("set_flag", flag=name, enabled=False),),),
+        alternatives=((call("scale_service", service=target, replicas=min(30, need)),),),
         wrong=(WrongFix(call("restart_service", service=target),
                         "a restart pauses consumption while pods come back"),
-               WrongFix(call("restart_service", service=topic),
-                        "the broker is healthy; restarting it stalls everyone")))
+               *([WrongFix(call("scale_service", service=target, replicas=need * 3),
+                           "draining the backlog at full speed overloads the consumers' "
+                           "dependencies", second=downstream)]
+                 if world.topology[downstream].kind == "service" else [])))
 
 
 def resolved_backlog(world: World, truth: Truth) -> bool:

@@ -211,7 +211,7 @@ register(FaultType(
 
 # -- config sync reverting a fix -------------------------------------------------------------------
 def config_sync_targets(topo: Any) -> list[str]:
-    return [n for n in ("checkout", "app", "worker") if n in topo.names]
+    return [n for n in ("checkout", "app") if n in topo.names]
 
 
 def inject_rogue_config_sync(world: World, target: str, params: dict[str, Any]) -> Truth:

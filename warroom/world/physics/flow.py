@@ -267,7 +267,7 @@ class _Solver:
         ms = m.extra.get("service_ms") or worker.base_latency_ms
         by_threads = m.ready * threads * 1000.0 / max(ms, 1.0)
         cpu_ms = worker.cpu_ms_per_req * self.mean_b(worker.name, "cpu_mult")
-        by_cpu = 0.95 * m.ready * svc.cpu_millicores / max(cpu_ms, 1e-6)
+        by_cpu = 0.85 * m.ready * svc.cpu_millicores / max(cpu_ms, 1e-6)
         return min(by_threads, by_cpu) * self.useful_share(worker)
 
     def useful_share(self, worker: Component) -> float:
@@ -544,7 +544,7 @@ class _Solver:
         mean = own_ms + deps_ms + pool_wait
         m.extra["own_ms"] = own_ms + pool_wait
         m.extra["service_ms"] = c.base_latency_ms * self.mean_b(c.name, "latency_mult") * gc \
-            + deps_ms + pool_wait  # time to serve one request, before queueing for CPU
+            + deps_ms  # time to serve one request, before queueing for CPU or connections
         # threads: in-flight beyond the worker pool is rejected
         threads = cfg.get("WORKER_THREADS", c.threads)
         slots = m.ready * float(threads if isinstance(threads, int) else c.threads)
@@ -710,27 +710,26 @@ class _Solver:
             hold_s = max(hold_s, request_ms / 1000.0)
         per_pod = load / m.ready
         demand = per_pod * hold_s
-        leaked = 0.0
-        for p in m.pods:
-            if not p.ready:
-                continue
-            rate = 0.0
-            for b in self.behaviors[c.name][:1]:
-                rate = float(b.get("conn_leak_per_min", 0.0))
-            leaked += min(size_f, rate * (self.t - p.started_at) / 60.0)
-        leaked /= m.ready
-        avail = max(size_f - leaked, 0.0)
+        ready = [p for p in m.pods if p.ready]
+        leaks = [min(size_f, float(b.get("conn_leak_per_min", 0.0)) * (self.t - p.started_at)
+                     / 60.0) for p, b in zip(ready, self.behaviors[c.name], strict=False)]
         m.pool_size = int(size_f * m.ready)
-        m.pool_in_use = min(size_f, demand + leaked) * m.ready
-        if demand <= avail * 0.85:
-            m.pool_waiting = 0.0
-            m.extra["pool_fail"] = 0.0
-            return 0.0
-        fail = 1.0 if avail <= 0 else max(0.0, 1.0 - avail / demand)
-        u = demand / avail if avail > 0 else 10.0
-        m.pool_waiting = max(0.0, demand - avail * 0.85) * m.ready
-        m.extra["pool_fail"] = fail
-        return pool_timeout * min(1.0, max(0.0, u - 0.85) / 0.3)
+        m.pool_in_use = sum(min(size_f, demand + lk) for lk in leaks)
+        # each pod fails what its own pool cannot take (a leaked pod fails alone)
+        fails, waits, waiting = [], [], 0.0
+        for lk in leaks:
+            avail = max(size_f - lk, 0.0)
+            if demand <= avail * 0.85:
+                fails.append(0.0)
+                waits.append(0.0)
+                continue
+            fails.append(1.0 if avail <= 0 else max(0.0, 1.0 - avail / demand))
+            u = demand / avail if avail > 0 else 10.0
+            waits.append(pool_timeout * min(1.0, max(0.0, u - 0.85) / 0.3))
+            waiting += max(0.0, demand - avail * 0.85)
+        m.pool_waiting = waiting
+        m.extra["pool_fail"] = sum(fails) / len(fails) if fails else 0.0
+        return sum(waits) / len(waits) if waits else 0.0
 
     def raises(self, name: str) -> list[tuple[dict[str, Any], float]]:
         """Each exception the ready pods' code raises, with the share of pods raising it."""
