@@ -35,17 +35,21 @@ def _num(x: float | None, fmt: str = "{:.2f}") -> str:
 def leaderboard_table(summary: dict[str, Any]) -> Table:
     """The leaderboard as a rich table (success with its 95% Wilson interval)."""
     t = Table(title="warroom leaderboard", title_justify="left")
-    for col in ("#", "policy", "n", "success [95% CI]", "score", "diagnosis", "mitigated",
-                "steps", "invalid", "errors"):
+    llm = any(e.get("mean_tokens") for e in summary["leaderboard"])
+    cols = ["#", "policy", "n", "success [95% CI]", "score", "diagnosis", "mitigated", "steps",
+            "invalid", *(["tokens/ep", "cost $"] if llm else []), "errors"]
+    for col in cols:
         t.add_column(col, justify="left" if col == "policy" else "right")
     for e in summary["leaderboard"]:
         lo, hi = e["success_ci"]
+        usage = [_num(e.get("mean_tokens"), "{:.0f}"),
+                 _num(e.get("total_cost_usd"), "{:.4f}")] if llm else []
         t.add_row(str(e["rank"]), e["policy"], str(e["n"]),
                   f"{_pct(e['success_rate'])} [{lo * 100:.0f}-{hi * 100:.0f}]",
                   _num(e["mean_score"]),
                   _pct(e["diagnosis_accuracy"]), _pct(e["mitigation_rate"]),
                   _num(e["mean_steps"], "{:.1f}"), _pct(e["invalid_action_rate"]),
-                  str(e["errors"]))
+                  *usage, str(e["errors"]))
     return t
 
 

@@ -44,7 +44,8 @@ LEADER_COLS: list[tuple[str, str]] = [
     ("invalid_action_rate", "invalid"), ("evidence_coverage", "evidence"),
     ("wrong_remediation_rate", "wrong fix"), ("unsafe_action_rate", "unsafe"),
     ("recovery_rate", "recovered"), ("rogue_catch_rate", "rogue caught"),
-    ("false_flag_rate", "false flags"), ("errors", "errors")]
+    ("false_flag_rate", "false flags"), ("mean_tokens", "tokens/episode"),
+    ("total_cost_usd", "cost (USD)"), ("errors", "errors")]
 RATES = {"diagnosis_accuracy", "mitigation_rate", "invalid_action_rate", "evidence_coverage",
          "wrong_remediation_rate", "unsafe_action_rate", "recovery_rate", "rogue_catch_rate",
          "false_flag_rate"}
@@ -58,8 +59,10 @@ def _cell(e: dict[str, Any], key: str) -> str:
         return _pct(v)
     if key in ("n", "errors"):
         return str(v)
-    if key == "median_time_to_mitigate_s":
+    if key in ("median_time_to_mitigate_s", "mean_tokens"):
         return _num(v, "{:.0f}")
+    if key == "total_cost_usd":
+        return _num(v, "{:.4f}")
     return _num(v, "{:.1f}" if key == "mean_steps" else "{:.2f}")
 
 
@@ -199,13 +202,14 @@ def render_markdown(spec: dict[str, Any], summary: dict[str, Any]) -> str:
              f"{summary['episodes']} episodes, {len(spec['scenarios'])} scenarios, seeds "
              f"{spec['seeds']}, git {spec.get('git_revision') or '-'}.", "",
              "| # | policy | n | success [95% CI] | score | diagnosis | mitigated | steps | "
-             "errors |", "|---|---|---|---|---|---|---|---|---|"]
+             "tokens/episode | cost (USD) | errors |", "|---" * 11 + "|"]
     for e in summary["leaderboard"]:
         lo, hi = e["success_ci"]
         lines.append(f"| {e['rank']} | {e['policy']} | {e['n']} | {_pct(e['success_rate'])} "
                      f"[{lo:.0%}, {hi:.0%}] | {_num(e['mean_score'])} | "
                      f"{_pct(e['diagnosis_accuracy'])} | {_pct(e['mitigation_rate'])} | "
-                     f"{_num(e['mean_steps'], '{:.1f}')} | {e['errors']} |")
+                     f"{_num(e['mean_steps'], '{:.1f}')} | {_num(e.get('mean_tokens'), '{:.0f}')} "
+                     f"| {_num(e.get('total_cost_usd'), '{:.4f}')} | {e['errors']} |")
     tiers = list(dict.fromkeys(g["tier"] for g in summary["groups"]["policy_tier"]))
     cell = {(g["policy"], g["tier"]): g for g in summary["groups"]["policy_tier"]}
     lines += ["", "## Success by tier", "", "| policy | " + " | ".join(tiers) + " |",

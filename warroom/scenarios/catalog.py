@@ -85,15 +85,36 @@ def _pairs() -> tuple[tuple[str, str], ...]:
                  and f not in SOLO for t in FAULTS[f].targets(topo) if not held_out(f, t))
 
 
+def _below(topo: Topology, name: str) -> set[str]:
+    """Everything ``name`` calls, directly or not."""
+    out: set[str] = set()
+    stack = [d.target for d in topo[name].deps]
+    while stack:
+        n = stack.pop()
+        if n not in out:
+            out.add(n)
+            stack += [d.target for d in topo[n].deps]
+    return out
+
+
+def independent(topo: Topology, a: str, b: str) -> bool:
+    """Neither component calls the other (so one fault cannot starve the other of
+    traffic), and neither is the shared front door (edge, gateway)."""
+    front = {c.name for c in topo.components if c.kind in ("edge", "gateway")}
+    return a != b and not {a, b} & front and a not in _below(topo, b) and \
+        b not in _below(topo, a)
+
+
 def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, str] | None:
-    """The hard tier's concurrent fault: another family, another component; a rogue fleet
-    agent on even variants (when the first fault is not one)."""
-    if fault in SOLO:
+    """The hard tier's concurrent fault: another family, on a component independent of the
+    first; a rogue fleet agent on even variants (when the first fault is not one)."""
+    topo = _topology("shop")
+    if fault in SOLO or target not in topo.names:
         return None
     family = FAULTS[fault].family
     rogue = variant % 2 == 0 and family != "rogue_agent"
-    pool = [(f, t) for f, t in _pairs() if t != target and FAULTS[f].family != family
-            and (FAULTS[f].family == "rogue_agent") == rogue]
+    pool = [(f, t) for f, t in _pairs() if FAULTS[f].family != family
+            and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue]
     return pool[noise.bits(0, noise.sid(sid), 2) % len(pool)] if pool else None
 
 
