@@ -41,7 +41,7 @@ def test_eval_llm_records_tokens_and_cost(tmp_path: Path) -> None:
     summary = (out / "summary.md").read_text()
     assert "| llm:fake-model |" in summary and "| 2160 |" in summary
     assert "0.0044" in summary  # 2 episodes x (2100 in x $1 + 60 out x $2) per 1M tokens
-    assert "tokens/ep" in res.output
+    assert '"mean_tokens": 2160.0' in res.output
 
 
 def test_eval_llm_unreachable_endpoint_fails_before_the_batch(tmp_path: Path) -> None:
