@@ -170,3 +170,13 @@ def test_long_output_pages() -> None:
     assert "page=2" in first.observation.text
     second = ep.step(ToolCall("search_logs", {"service": "edge-lb", "minutes": 30, "page": 2}))
     assert second.observation.ok and second.observation.text != first.observation.text
+
+
+def test_finish_grades_an_unreported_episode_as_truncated() -> None:
+    ep = warroom.make(SID)
+    ep.reset(seed=0)
+    ep.step(ToolCall("list_alerts", {}))
+    result = ep.finish()
+    assert ep.done and ep.truncated and result is ep.result
+    assert result["success"] is False and result["score"] <= 0.5
+    assert ep.finish() is result

@@ -153,6 +153,17 @@ class Episode:
         self.world.advance(spec.cost_s)
         return text, out.data, True, None
 
+    def finish(self) -> dict[str, Any]:
+        """End the episode without a report (the agent gave up or a face stopped it) and
+        grade it as truncated; returns the result. Idempotent."""
+        if self.world is None:
+            raise RuntimeError("call reset() first")
+        if not self.done:
+            self.done = self.truncated = True
+            self.result = self.grader.final()
+        assert self.result is not None
+        return self.result
+
     def state_hash(self) -> str:
         """sha256 of the world's canonical state (clock, state, events, logs)."""
         if self.world is None:
