@@ -88,6 +88,7 @@ def test_stdio_plays_a_whole_episode(mode: str) -> None:
             assert over.is_error and "over" in _text(over)
             end = await client.call_tool("end_incident", {"episode_id": eid})
             assert end.structured_content["result"] == result
+            assert end.structured_content["reported"] is True
             gone = await client.call_tool("list_alerts", {"episode_id": eid})
             assert gone.is_error and "was ended" in _text(gone)
 
@@ -123,6 +124,8 @@ def test_http_32_concurrent_episodes_are_isolated(http_server: ServerProcess) ->
                 steps.append(r.structured_content["step"])
             end = await client.call_tool("end_incident", {"episode_id": eid})
             assert end.structured_content["steps"] == len(steps)
+            assert not end.structured_content["reported"]
+            assert "score" in end.structured_content["result"]
             seen[i] = steps
 
     async def run_all() -> None:
@@ -200,3 +203,11 @@ def test_bench_measures_mcp_and_reports_missing_faces() -> None:
         assert mcp[phase]["calls"] > 0 and mcp[phase]["errors"] == 0
         assert mcp[phase]["p99_ms"] >= mcp[phase]["p50_ms"] > 0
     assert "unavailable" in out["openenv_ws"]  # openenv is not installed next to mcp 2.x
+
+
+def test_cli_serve_mcp_http_answers_health() -> None:
+    """`warroom serve mcp --transport http` starts the same server from the command line."""
+    args = ["-c", "from warroom.cli.main import app; app()", "serve", "mcp", "--transport",
+            "http"]
+    with ServerProcess(args) as srv, urllib.request.urlopen(f"{srv.url}/health") as resp:
+        assert resp.status == 200

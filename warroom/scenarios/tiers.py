@@ -9,7 +9,7 @@
 | ``min_hops`` (call-graph hops from the root cause to the edge, where SLO alerts are measured; a fault whose only targets are nearer keeps its farthest) | 1 | 2 | 2 |
 | ``noise`` (telemetry noise multiplier) | 0.5 | 1.0 | 2.0 |
 | ``step_budget`` (tool calls) | 40 | 32 | 26 |
-| ``onset_min`` (minutes before the page the fault starts) | 15-30 | 10-35 | 5-40 |
+| ``onset_min`` (minutes before the page the fault starts) | 15-30 | 10-35 | 8-40 |
 
 Every tier has the benign fleet acting on its own schedule (scale-downs, dependency bumps,
 weight tuning), so a fleet action alone is never evidence. Hard scenarios combine two faults,
@@ -39,7 +39,7 @@ class Tier:
 TIERS: dict[str, Tier] = {
     "easy": Tier("easy", True, 1, 0.0, 0, 1, 0.5, 40, (15.0, 30.0)),
     "medium": Tier("medium", False, 1, 0.0, 2, 2, 1.0, 32, (10.0, 35.0)),
-    "hard": Tier("hard", False, 2, 0.5, 3, 2, 2.0, 26, (5.0, 40.0)),
+    "hard": Tier("hard", False, 2, 0.5, 3, 2, 2.0, 26, (8.0, 40.0)),
 }
 TIER_NAMES = tuple(TIERS)
 

@@ -65,8 +65,8 @@ def _session_definitions() -> list[dict[str, Any]]:
                         "idempotentHint": False, "openWorldHint": False}}
     end = {
         "name": END, "title": "End incident",
-        "description": ("Close an episode and free its slot. Returns the grade when the "
-                        "incident was reported, else a summary of the unfinished episode."),
+        "description": ("Close an episode, free its slot and return its grade (an episode "
+                        "ended without a report is graded as unfinished)."),
         "inputSchema": {"type": "object", "additionalProperties": False,
                         "required": ["episode_id"], "properties": {"episode_id": _EPISODE_ID}},
         "annotations": {"readOnlyHint": False, "destructiveHint": False,
@@ -95,16 +95,17 @@ def _observation_data(held: Held, obs: Observation) -> dict[str, Any]:
 class IncidentTools:
     """Answers MCP tool calls against an ``EpisodeStore``.
 
-    Every method is synchronous. ``start_incident`` builds a world and the final report is
-    graded by fast-forwarding it (tens of milliseconds each), so async servers should run
-    calls named in ``slow`` on a worker thread; other calls take a few milliseconds at most.
+    Every method is synchronous. ``start_incident`` builds a world, and grading (the report,
+    or ``end_incident``) fast-forwards it: tens of milliseconds each, so async servers should
+    run calls named in ``slow`` on a worker thread; other calls take a few milliseconds.
     """
 
     def __init__(self, store: EpisodeStore | None = None) -> None:
         self.store = store if store is not None else EpisodeStore()
         self.definitions = tool_definitions()
         self.names = frozenset(d["name"] for d in self.definitions)
-        self.slow = frozenset({START} | {n for n, s in load_all().items() if s.kind == FINAL})
+        self.slow = frozenset({START, END} | {n for n, s in load_all().items()
+                                              if s.kind == FINAL})
 
     def call(self, name: str, arguments: dict[str, Any] | None) -> CallOutcome:
         """Run one tool call; refusals and invalid calls come back as error outcomes."""
@@ -145,14 +146,13 @@ class IncidentTools:
         held = self.store.end(args.get("episode_id"))
         ep = held.episode
         with held.lock:
-            data = {"episode_id": held.id, "seed": held.seed, "done": ep.done,
-                    "truncated": ep.truncated, "steps": len(ep.trace), "result": ep.result}
-        if ep.result is not None:
-            text = (f"episode {held.id} ended: score {ep.result.get('score')}, "
-                    f"success {ep.result.get('success')}")
-        else:
-            text = (f"episode {held.id} ended after {len(ep.trace)} step(s) without a report; "
-                    f"it is not graded")
+            reported = ep.report is not None
+            result = ep.finish()
+            data = {"episode_id": held.id, "seed": held.seed, "reported": reported,
+                    "steps": len(ep.trace), "result": result}
+        text = (f"episode {held.id} ended after {len(ep.trace)} step(s): score "
+                f"{result.get('score')}, success {result.get('success')}"
+                + ("" if reported else " (no report was submitted)"))
         return CallOutcome(text, data)
 
     @staticmethod

@@ -11,6 +11,7 @@ can read it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,8 +96,25 @@ def register(ft: FaultType) -> FaultType:
         raise ValueError(f"fault {ft.name!r} registered twice")
     if ft.family not in FAMILIES or not ft.category.startswith(ft.family + "/"):
         raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
-    FAULTS[ft.name] = ft
-    return ft
+    FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject))
+    return FAULTS[ft.name]
+
+
+def _searching(inject: Inject) -> Inject:
+    """Log evidence is read the way an engineer greps: the call searches for the token
+    over the last half hour (so a busy log cannot push the line off the page)."""
+
+    def wrapped(world: World, target: str, params: dict[str, Any]) -> Truth:
+        truth = inject(world, target, params)
+        evidence = tuple(
+            Evidence(e.tool, e.token, e.what, {"service": e.args["service"], "query": e.token,
+                                               "minutes": max(30, e.args.get("minutes", 30))})
+            if e.tool == "search_logs" and "query" not in e.args else e
+            for e in truth.evidence)
+        return dataclasses.replace(truth, evidence=evidence)
+
+    wrapped.__name__ = getattr(inject, "__name__", "inject")
+    return wrapped
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:

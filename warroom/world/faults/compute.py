@@ -120,7 +120,9 @@ register(FaultType(
 # -- memory leak -----------------------------------------------------------------------------
 def inject_mem_leak(world: World, target: str, params: dict[str, Any]) -> Truth:
     headroom = world.head.services[target].mem_limit_mb - world.topology[target].mem_base_mb
-    rate = float(params.get("leak_mb_per_min", round(headroom / 6.0, 1)))
+    onset_min = (world.incident_at - world.now) / 60.0
+    rate = float(params.get("leak_mb_per_min", round(headroom / min(6.0, max(
+        2.0, onset_min - 3.0)), 1)))
     rid = bad_release(world, target, {"leak_mb_per_min": rate},
                       "Cache rendered responses in process memory")
     prev = previous_release(world, target)
@@ -162,7 +164,7 @@ REGEX_COMMITS = ("Validate product slugs with stricter URL pattern",
 
 
 def inject_cpu_regex(world: World, target: str, params: dict[str, Any]) -> Truth:
-    mult = float(params.get("cpu_mult") or min(40.0, max(4.0, 2.6 / _util(world, target))))
+    mult = float(params.get("cpu_mult") or min(100.0, max(4.0, 2.6 / _util(world, target))))
     rid = bad_release(world, target, {"cpu_mult": round(mult, 2)},
                       pick(world, REGEX_COMMITS, noise.sid(target)))
     prev = previous_release(world, target)

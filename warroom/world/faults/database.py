@@ -53,7 +53,10 @@ def _clients(world: World, db: str) -> list[str]:
 
 # -- connection leak --------------------------------------------------------------------------
 def inject_conn_leak(world: World, target: str, params: dict[str, Any]) -> Truth:
-    rate = float(params.get("leak_per_min", 1.6))
+    pool = world.head.services[target].config.get("DB_POOL_SIZE", 20)
+    onset_min = (world.incident_at - world.now) / 60.0
+    rate = float(params.get("leak_per_min", round(float(pool) / min(12.0, max(
+        3.0, onset_min - 3.0)), 2)))
     rid = bad_release(world, target, {"conn_leak_per_min": rate},
                       LEAK_COMMITS[world.seed % len(LEAK_COMMITS)])
     prev = previous_release(world, target)

@@ -1,0 +1,50 @@
+"""``warroom serve mcp|openenv``: the tools as an MCP server or an OpenEnv environment."""
+
+from __future__ import annotations
+
+import typer
+
+TOKEN = typer.Option(None, "--token", envvar="WARROOM_TOKEN",
+                     help="bearer token clients must send; required to bind beyond loopback")
+SCENARIO = typer.Option(None, "--scenario", help="default scenario when a client names none")
+MAX_STEPS = typer.Option(None, "--max-steps", help="override every episode's step budget")
+
+
+def register(app: typer.Typer) -> None:
+    serve_app = typer.Typer(help="Serve the warroom tools to agent frameworks.",
+                            no_args_is_help=True)
+    app.add_typer(serve_app, name="serve")
+
+    @serve_app.command("mcp")
+    def serve_mcp(
+        transport: str = typer.Option("stdio", help="stdio or http"),
+        host: str = typer.Option("127.0.0.1", help="bind address (http)"),
+        port: int = typer.Option(8765, help="port (http)"),
+        token: str | None = TOKEN,
+        max_open: int = typer.Option(64, help="most episodes open at once"),
+        idle_timeout: float = typer.Option(900.0, help="seconds before an idle episode closes"),
+        scenario: str | None = SCENARIO,
+        max_steps: int | None = MAX_STEPS,
+    ) -> None:
+        """Every registry tool as an MCP tool. Call start_incident(scenario, seed) for an
+        episode_id, pass it to every tool, and end_incident(episode_id) for the grade."""
+        if transport not in ("stdio", "http"):
+            raise typer.BadParameter("--transport must be stdio or http")
+        from ..servers.mcp_server import serve
+
+        serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps)
+
+    @serve_app.command("openenv")
+    def serve_openenv(
+        host: str = typer.Option("127.0.0.1", help="bind address"),
+        port: int = typer.Option(8000, help="port"),
+        token: str | None = TOKEN,
+        scenario: str | None = SCENARIO,
+        max_steps: int | None = MAX_STEPS,
+        max_sessions: int = typer.Option(64, help="most concurrent sessions"),
+        session_timeout: float = typer.Option(900.0, help="seconds before an idle session ends"),
+    ) -> None:
+        """An OpenEnv environment (reset/step/state over HTTP and WebSocket sessions)."""
+        from ..servers.openenv_app import serve
+
+        serve(host, port, token, scenario, max_steps, max_sessions, session_timeout)
