@@ -39,7 +39,7 @@ def test_eval_llm_records_tokens_and_cost(tmp_path: Path) -> None:
         assert "cost_usd" in text
     assert "tokens/episode" in (out / "report.html").read_text()
     summary = (out / "summary.md").read_text()
-    assert "| llm:fake-model |" in summary and "| 2160 |" in summary
+    assert "model=fake-model" in summary and "| 2160 |" in summary
     assert "0.0044" in summary  # 2 episodes x (2100 in x $1 + 60 out x $2) per 1M tokens
     assert '"mean_tokens": 2160.0' in res.output
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from warroom import ToolCall
+from warroom import ToolCall, make
 from warroom.scoring import diagnosis, facts, get_config
 from warroom.scoring.actions import classify
 from warroom.scoring.groundtruth import build
@@ -219,7 +219,8 @@ def test_metrics_are_recorded() -> None:
     assert m["success"] and m["recovered"] and m["wrong_remediations"] == 1
     assert m["invalid_actions"] == 1 and m["invalid_action_rate"] == pytest.approx(1 / 8)
     assert m["time_to_first_evidence_s"] is not None and m["time_to_mitigate_s"] is not None
-    assert m["steps"] == 8 and m["reported"] and m["distractors_present"] == 0
+    assert m["steps"] == 8 and m["reported"]
+    assert m["distractors_present"] == len(make(LEAK).scenario.distractors)
     for key in ("rogue_caught", "false_flags", "facts_found", "decoys_named", "tokens",
                 "cost_usd", "unsafe_actions", "evidence_coverage"):
         assert key in m

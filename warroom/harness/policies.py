@@ -26,12 +26,9 @@ class PolicySpec:
 
     @property
     def label(self) -> str:
-        """A short, stable name: ``llm:MODEL`` for language models, else name and options."""
+        """A unique, parseable name: the registry name and its options."""
         if not self.kwargs:
             return self.name
-        if self.name == "llm" and "model" in self.kwargs:
-            mode = self.kwargs.get("tool_mode", "native")
-            return f"llm:{self.kwargs['model']}" + ("" if mode == "native" else f":{mode}")
         opts = ",".join(f"{k}={_show(v)}" for k, v in sorted(self.kwargs.items()))
         return f"{self.name}:{opts}"
 

@@ -3,6 +3,9 @@
 An id looks like ``db_connection_leak/checkout/medium/v3`` and never changes meaning: the
 topology, onset, second fault (hard), red herrings, split and seed all follow from the id
 by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
+Second faults and red herrings are picked by rendezvous hashing, so adding a fault type
+changes the pick only for the few ids the newcomer wins; every result stores its scenario
+spec, so any past number can be reproduced exactly.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def hops(topo: Topology, component: str) -> int:
             return depth
         nxt = []
         for n in frontier:
-            ups = topo.callers_of(n) + [c.name for c in topo.components if n in topo.forwards(c.name)]
+            ups = topo.callers_of(n) + [c.name for c in topo.components
+                                        if n in topo.forwards(c.name)]
             nxt += [u for u in ups if u not in seen]
             seen.update(ups)
         frontier, depth = nxt, depth + 1
@@ -115,22 +119,27 @@ def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, 
     rogue = variant % 2 == 0 and family != "rogue_agent"
     pool = [(f, t) for f, t in _pairs() if FAULTS[f].family != family
             and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue]
-    return pool[noise.bits(0, noise.sid(sid), 2) % len(pool)] if pool else None
+    return _rendezvous(pool, sid, 2) if pool else None
+
+
+def _rendezvous(options: list[tuple[str, str]], sid: str, salt: int) -> tuple[str, str]:
+    """The option with the highest seeded score for this id: adding options to the catalog
+    changes the pick of only the ids the newcomer wins."""
+    return max(options, key=lambda o: noise.bits(0, noise.sid(sid), salt, noise.sid("/".join(o))))
 
 
 def distractors_for(n: int, topology: str, avoid: set[str], sid: str) -> list[FaultSpec]:
     """``n`` red herrings of different kinds, on components other than the faults'."""
-    kinds = sorted(DISTRACTORS)
-    start = noise.bits(0, noise.sid(sid), 3) % len(kinds)
+    kinds = sorted(DISTRACTORS, key=lambda k: -noise.bits(0, noise.sid(sid), 3, noise.sid(k)))
     out: list[FaultSpec] = []
     for i in range(len(kinds)):
         if len(out) >= n:
             break
-        d = DISTRACTORS[kinds[(start + i) % len(kinds)]]
+        d = DISTRACTORS[kinds[i]]
         options = [t for t in d.targets(_topology(topology)) if t not in avoid]
         if not options:
             continue
-        target = options[noise.bits(0, noise.sid(sid), 4, i) % len(options)]
+        target = _rendezvous([(d.name, t) for t in options], sid, 4)[1]
         avoid.add(target)
         out.append(FaultSpec(type=d.name, target=target,
                              onset_min=round(3.0 + 27.0 * _u(sid, 5, i), 1)))
@@ -159,7 +168,7 @@ def build(fault: str, target: str, tier: str, variant: int) -> Scenario:
 
 @lru_cache(maxsize=1)
 def _catalog() -> tuple[Scenario, ...]:
-    out = []
+    out: list[Scenario] = []
     for name in sorted(FAULTS):
         for tier in TIERS:
             for target in targets_for(name, tier):

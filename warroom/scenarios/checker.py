@@ -81,7 +81,7 @@ def check_wrong_fix(scenario: Scenario, index: int, seed: int = 0) -> dict[str, 
     assert ep.world is not None
     before = copy.deepcopy(ep.world)
     res = ep.step(ToolCall(wrong.call["name"], dict(wrong.call["arguments"])))
-    ep.world.advance(300)
+    ep.world.advance(120)
     second: dict[str, float] = {}
     if wrong.second:
         b, a = before.snapshot()[wrong.second], ep.world.snapshot()[wrong.second]

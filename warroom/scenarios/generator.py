@@ -40,7 +40,7 @@ def generate(split: str | None = None, tier: str | None = None, n: int | None = 
     by_type: dict[str, list[Scenario]] = {}
     for s in pool:
         by_type.setdefault(s.faults[0].type, []).append(s)
-    for t, items in by_type.items():
+    for items in by_type.values():
         items.sort(key=lambda s: noise.bits(seed, key, noise.sid(s.id)))
     weights = mix(split, tier, family)
     types = sorted(weights)

@@ -22,7 +22,7 @@ class FaultSpec(BaseModel):
     type: str = Field(description="fault (or distractor) type name from the catalog")
     target: str = Field(description="component the fault is injected into")
     params: dict[str, Any] = Field(default_factory=dict)
-    onset_min: float = Field(20.0, ge=0, le=55,
+    onset_min: float = Field(default=20.0, ge=0, le=55,
                              description="minutes before the incident page the fault starts")
 
 
@@ -31,9 +31,9 @@ class Override(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    replicas: int | None = Field(None, ge=0, le=30)
-    cpu_millicores: int | None = Field(None, ge=100, le=16000)
-    mem_limit_mb: int | None = Field(None, ge=128, le=65536)
+    replicas: int | None = Field(default=None, ge=0, le=30)
+    cpu_millicores: int | None = Field(default=None, ge=100, le=16000)
+    mem_limit_mb: int | None = Field(default=None, ge=128, le=65536)
     config: dict[str, Any] = Field(default_factory=dict,
                                    description="settings to set (null removes one)")
 
@@ -51,13 +51,14 @@ class Scenario(BaseModel):
     distractors: list[FaultSpec] = Field(default_factory=list)
     overrides: dict[str, Override] = Field(default_factory=dict,
                                            description="component name -> override")
-    traffic: float = Field(1.0, gt=0.1, le=5.0, description="traffic multiplier")
+    traffic: float = Field(default=1.0, gt=0.1, le=5.0, description="traffic multiplier")
     facts: list[str] = Field(default_factory=list,
                              description="identifiers the report must contain")
     decoys: list[str] = Field(default_factory=list,
                               description="near-identical identifiers it must not name")
-    step_budget: int = Field(40, ge=3, le=500)
-    noise: float = Field(1.0, ge=0.0, le=5.0, description="telemetry noise multiplier")
+    step_budget: int = Field(default=40, ge=3, le=500)
+    noise: float = Field(default=1.0, ge=0.0, le=5.0, description="telemetry noise multiplier")
     seed: int = 0
     description: str = ""
-    source: str = Field("", description="public postmortem or reference it is drawn from")
+    source: str = Field(default="", description="public postmortem or reference it is drawn "
+                                                "from")

@@ -6,10 +6,13 @@
 | ``faults`` (concurrent) | 1 | 1 | 2 (the second from another family, on another component) |
 | ``rogue_share`` (variants whose second fault is a rogue fleet agent) | 0 | 0 | 0.5 |
 | ``distractors`` (red herrings) | 0 | 2 | 3 |
-| ``min_hops`` (call-graph hops from the root cause to the edge, where SLO alerts are measured; a fault whose only targets are nearer keeps its farthest) | 1 | 2 | 2 |
+| ``min_hops`` (hops from the root cause to the edge, see below) | 1 | 2 | 2 |
 | ``noise`` (telemetry noise multiplier) | 0.5 | 1.0 | 2.0 |
 | ``step_budget`` (tool calls) | 40 | 32 | 26 |
 | ``onset_min`` (minutes before the page the fault starts) | 15-30 | 10-35 | 8-40 |
+
+``min_hops`` counts call-graph hops from the root cause up to the edge, where the SLO alerts
+are measured; a fault whose targets are all nearer keeps its farthest ones.
 
 Every tier has the benign fleet acting on its own schedule (scale-downs, dependency bumps,
 weight tuning), so a fleet action alone is never evidence. Hard scenarios combine two faults,

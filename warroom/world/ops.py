@@ -66,7 +66,7 @@ def place(world: World, service: str, i: int, pending: list[Pod] | None = None) 
     ties broken by a seeded draw, like the default scheduler's LeastAllocated scoring."""
     st = world.head
     used = {n.name: n.foreign_cpu_millicores for n in st.nodes.values()}
-    for name, s in st.services.items():
+    for _name, s in st.services.items():
         for p in s.pods:
             if p.deleted_at is None or p.deleted_at > world.now:
                 used[p.node] = used.get(p.node, 0) + s.cpu_millicores
@@ -143,31 +143,31 @@ def restart(world: World, service: str, actor: str) -> str:
 
 
 def scale(world: World, service: str, replicas: int, actor: str) -> str:
+    """Set the replica count. The deployment converges on the pods that are not due to go
+    (during a rollout, those of the new release); pods an ongoing rollout is replacing keep
+    their schedule. New pods beyond the namespace's pod quota are refused (FailedCreate)."""
     svc = world.service(service)
     comp = world.topology[service]
     now = world.now
-    live = [p for p in svc.pods if p.deleted_at is None or p.deleted_at > now]
+    staying = [p for p in svc.pods if p.deleted_at is None]
     old = svc.replicas
     room = world.head.traffic.namespace_pod_quota - pods_in_namespace(world)
-    if replicas - len(live) > room:
+    if replicas - len(staying) > room:
         world.record(service, "scale", f"FailedCreate: pods \"{service}-\" is forbidden: "
-                     f"exceeded quota: prod-pods, requested: pods={replicas - len(live)}, "
+                     f"exceeded quota: prod-pods, requested: pods={replicas - len(staying)}, "
                      f"used: pods={pods_in_namespace(world)}, limited: "
                      f"pods={world.head.traffic.namespace_pod_quota}")
-        replicas = len(live) + max(room, 0)
+        replicas = len(staying) + max(room, 0)
     svc.replicas = replicas
-    if replicas > len(live):
+    if replicas > len(staying):
         new: list[Pod] = []
-        for i in range(len(live), replicas):
+        for i in range(len(staying), replicas):
             new.append(Pod(pod_name(world, service, svc.release, i),
                            place(world, service, i, new), now, svc.release, comp.ready_delay_s))
         svc.pods.extend(new)
     else:
-        # keep pods of the rollout's target release (not due to go), the oldest first
-        keep = sorted(live, key=lambda p: (p.deleted_at is not None, p.created_at))[:replicas]
-        for p in live:
-            if p not in keep:
-                p.deleted_at = now
+        for p in sorted(staying, key=lambda p: p.created_at)[replicas:]:
+            p.deleted_at = now
     world.record(service, "scale", f"scaled from {old} to {replicas} replicas by {actor}")
     return f"{service} scaled from {old} to {replicas} replicas"
 

@@ -85,7 +85,7 @@ class Table:
     indexes: list[str]
     dead_pct: float = 2.0
     last_autovacuum: float = 0.0
-    renamed: dict[str, str] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)  # column -> new name (migrations)
 
 
 @dataclass
@@ -108,9 +108,9 @@ class Transaction:
     started_at: float
     query: str
     locks: str
-    cpu_share: float = 0.0
-    write_gb_per_h: float = 0.0
-    lag_s_per_min: float = 0.0
+    cpu_share: float = 0.0  # of the database's CPU this session burns
+    write_gb_per_h: float = 0.0  # bulk writes growing the data volume
+    lag_s_per_min: float = 0.0  # on a standby: replay held back by this query
 
 
 @dataclass
@@ -173,7 +173,7 @@ class Edge:
     cert_expires_at: float
     upstreams: dict[str, Upstream]
     dns: dict[str, str] = field(default_factory=dict)
-    certs: dict[str, float] = field(default_factory=dict)
+    certs: dict[str, float] = field(default_factory=dict)  # TLS secret -> expiry
 
 
 @dataclass
@@ -185,7 +185,7 @@ class Provider:
     rate_limit_rps: float
     credentials_expire_at: float
     status_incidents: list[dict[str, Any]] = field(default_factory=list)
-    keys: dict[str, float] = field(default_factory=dict)
+    keys: dict[str, float] = field(default_factory=dict)  # our API key ref -> expiry
 
 
 @dataclass

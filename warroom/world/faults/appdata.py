@@ -69,7 +69,7 @@ def _requests(world: World, team: str, decoys: list[str], path: str, bad: int,
     return [rows[i] for i in order]
 
 
-# -- clients sending a tool-call id where a UUID is expected -------------------------------------
+# -- clients sending a tool-call id where a UUID is expected ----------------------------------
 def inject_tool_call_ids(world: World, target: str, params: dict[str, Any]) -> Truth:
     path = _endpoint(world, target, 100)
     team = _uuid(world, 1)
@@ -94,8 +94,8 @@ def inject_tool_call_ids(world: World, target: str, params: dict[str, Any]) -> T
                   {"service": target}),
          Evidence("get_issue", team, "which team sends them", {"issue_id": issue}),
          Evidence("run_sql", str(bad), "how many requests failed", {
-             "query": f"SELECT team_id, COUNT(*) AS failed FROM api_requests WHERE status = 500 "
-                      f"AND conversation_id LIKE 'call_%' GROUP BY team_id"})),
+             "query": "SELECT team_id, COUNT(*) AS failed FROM api_requests WHERE status = 500 "
+                      "AND conversation_id LIKE 'call_%' GROUP BY team_id"})),
         (call("rollback_deploy", service=target, to_release=prev),),
         params={"release": rid}, team=world.topology[target].team,
         facts=(issue, team, str(bad)), decoys=tuple(decoys),
@@ -116,7 +116,7 @@ register(FaultType(
     route_services, inject_tool_call_ids, resolved_release))
 
 
-# -- payloads over a size limit ----------------------------------------------------------------------
+# -- payloads over a size limit ---------------------------------------------------------------
 def inject_payload_limit(world: World, target: str, params: dict[str, Any]) -> Truth:
     path = _endpoint(world, target, 110)
     team = _uuid(world, 11)
@@ -162,7 +162,7 @@ register(FaultType(
     route_services, inject_payload_limit, resolved_release))
 
 
-# -- a billing edge case: negative balances -----------------------------------------------------------
+# -- a billing edge case: negative balances ---------------------------------------------------
 def billing_targets(topo: Any) -> list[str]:
     return [n for n in ("checkout", "app") if n in topo.names]
 
@@ -177,8 +177,8 @@ def inject_negative_balance(world: World, target: str, params: dict[str, Any]) -
             0 if i % 7 == 0 else noise.bits(world.seed, 124, i) % 500000)
         accounts.append({"account_id": acct, "balance_cents": cents,
                          "plan": ("free", "team", "business")[i % 3]})
-    first = accounts[0]["account_id"]
-    zero = [a["account_id"] for a in accounts if a["balance_cents"] == 0][:2]
+    first = str(accounts[0]["account_id"])
+    zero = [str(a["account_id"]) for a in accounts if a["balance_cents"] == 0][:2]
     exc = (f"ValueError: amount must be non-negative, got {accounts[0]['balance_cents']} "
            f"cents (account {first})")
     rid = bad_release(world, target, {"raise": [{"endpoint": path, "rate": 0.08, "exc": exc,
@@ -212,7 +212,7 @@ register(FaultType(
     billing_targets, inject_negative_balance, resolved_release))
 
 
-# -- a job named print_hello hammering the database -------------------------------------------------------
+# -- a job named print_hello hammering the database -------------------------------------------
 def inject_print_hello(world: World, target: str, params: dict[str, Any]) -> Truth:
     from ..state import CronJob, Transaction
 

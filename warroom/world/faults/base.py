@@ -122,7 +122,7 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
     return {"name": name, "arguments": arguments}
 
 
-# -- targets ------------------------------------------------------------------------------
+# -- targets ----------------------------------------------------------------------------------
 def kinds(*wanted: str) -> Callable[[Topology], list[str]]:
     """Components of the given kinds."""
     return lambda topo: [c.name for c in topo.components if c.kind in wanted]
@@ -151,7 +151,7 @@ def replicas(topo: Topology) -> list[str]:
     return [c.name for c in topo.components if c.kind == "postgres" and c.name.endswith("replica")]
 
 
-# -- injection helpers ----------------------------------------------------------------------
+# -- injection helpers ------------------------------------------------------------------------
 def person(world: World, *keys: int) -> str:
     """A seeded engineer's name (authors, people who changed things)."""
     return str(noise.choice(world.seed, PEOPLE, 77, *keys))

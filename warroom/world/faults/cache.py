@@ -47,7 +47,7 @@ def _main_client(world: World, cache: str) -> str:
     return max(world.topology.callers_of(cache), key=lambda n: (snap[n].rps, n))
 
 
-# -- cache down (crash loop on a bad directive) -------------------------------------------------
+# -- cache down (crash loop on a bad directive) -----------------------------------------------
 def inject_cache_down(world: World, target: str, params: dict[str, Any]) -> Truth:
     good = world.head.services[target].config["maxmemory-policy"]
     bad = str(params.get("value", "allkeys_lru"))
@@ -60,8 +60,7 @@ def inject_cache_down(world: World, target: str, params: dict[str, Any]) -> Trut
         _path(world, target),
         (Evidence("search_logs", "FATAL CONFIG FILE ERROR", "Redis refuses its config",
                   {"service": target, "level": "ERROR"}),
-         Evidence("list_pods", "CrashLoopBackOff", "the cache pod crash-looping",
-                  {"service": target}),
+         Evidence("list_pods", "0/1", "the cache pod never ready", {"service": target}),
          Evidence("query_metrics", "cpu", f"every miss now lands on {db}",
                   {"service": db, "metric": "cpu", "minutes": 60})),
         (call("set_config", service=target, key="maxmemory-policy", value=good),
@@ -72,7 +71,7 @@ def inject_cache_down(world: World, target: str, params: dict[str, Any]) -> Trut
                WrongFix(call("scale_service", service=_main_client(world, target),
                              replicas=world.head.services[_main_client(world, target)]
                              .replicas * 2),
-                        "more clients send more misses to the database", second=db)))
+                        "more clients send more misses to the database")))
 
 
 def resolved_cache_down(world: World, truth: Truth) -> bool:
@@ -130,7 +129,7 @@ register(FaultType(
     kinds("redis"), inject_eviction, resolved_eviction))
 
 
-# -- TTL misconfiguration ------------------------------------------------------------------------
+# -- TTL misconfiguration ---------------------------------------------------------------------
 def inject_ttl(world: World, target: str, params: dict[str, Any]) -> Truth:
     good = world.head.services[target].config["default_ttl_s"]
     bad = int(params.get("ttl_s", 3))
@@ -163,14 +162,14 @@ register(FaultType(
     kinds("redis"), inject_ttl, resolved_ttl))
 
 
-# -- credentials rotated without the clients ---------------------------------------------------------
+# -- credentials rotated without the clients --------------------------------------------------
 def inject_cache_auth(world: World, target: str, params: dict[str, Any]) -> Truth:
     good = str(world.head.services[target].config["requirepass"])
     version = int(good.rsplit("#v", 1)[1])
     bad = f"{good.rsplit('#v', 1)[0]}#v{version + 1}"
     ops.set_config(world, target, "requirepass", bad, "secrets-rotator")
     client = _main_client(world, target)
-    db = _db_behind(world, target)
+    _db_behind(world, target)
     return Truth(
         "cache_auth_rotated", "cache", "cache/credentials", target, "requirepass",
         _path(world, target),
@@ -183,7 +182,7 @@ def inject_cache_auth(world: World, target: str, params: dict[str, Any]) -> Trut
         (call("set_config", service=target, key="requirepass", value=good),),
         params={"good": good}, team=world.topology[target].team,
         wrong=(WrongFix(call("restart_service", service=target),
-                        "Redis restarts with the new password and an empty cache", second=db),
+                        "Redis restarts with the new password and an empty cache"),
                WrongFix(call("restart_service", service=client),
                         "the client restarts with the same old password")))
 

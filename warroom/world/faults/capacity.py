@@ -54,7 +54,7 @@ def _replicas_for(world: World, target: str, load: float, util_target: float) ->
     return math.ceil(m.rps * load * peak / (per_pod * util_target))
 
 
-# -- traffic spike beyond the autoscaler's ceiling ---------------------------------------------
+# -- traffic spike beyond the autoscaler's ceiling --------------------------------------------
 def spike_targets(topo: Topology) -> list[str]:
     return [n for n in ("catalog",) if n in topo.names]
 
@@ -108,7 +108,7 @@ register(FaultType(
 
 
 
-# -- scaled to zero -----------------------------------------------------------------------------
+# -- scaled to zero ---------------------------------------------------------------------------
 def inject_scaled_to_zero(world: World, target: str, params: dict[str, Any]) -> Truth:
     base = world.head.services[target].replicas
     ops.scale(world, target, 0, person(world, noise.sid(target), 50))
@@ -142,7 +142,7 @@ register(FaultType(
     route_services, inject_scaled_to_zero, resolved_scaled_to_zero))
 
 
-# -- noisy neighbour ------------------------------------------------------------------------------
+# -- noisy neighbour --------------------------------------------------------------------------
 def neighbour_targets(topo: Topology) -> list[str]:
     return [n for n in ("catalog", "auth") if n in topo.names]
 
@@ -197,7 +197,7 @@ register(FaultType(
     neighbour_targets, inject_noisy_neighbour, resolved_noisy_neighbour, topologies=("shop",)))
 
 
-# -- pod quota exhausted ----------------------------------------------------------------------------
+# -- pod quota exhausted ----------------------------------------------------------------------
 def quota_targets(topo: Topology) -> list[str]:
     return [n for n in ("catalog", "auth") if n in topo.names]
 
@@ -223,7 +223,7 @@ def inject_quota(world: World, target: str, params: dict[str, Any]) -> Truth:
     floor = min(ceiling, math.ceil(rps * load / per_pod / 0.95))
     return Truth(
         "pod_quota_exhausted", "capacity", "capacity/pod_quota", target, "prod-pods",
-        path_to_edge(world, target) + (hog,),
+        (*path_to_edge(world, target), hog),
         (Evidence("get_events", "exceeded quota", "new pods refused by the namespace quota",
                   {"service": target}),
          Evidence("get_events", f"from {hog_base} to", f"{hog} scaled far up by hand",

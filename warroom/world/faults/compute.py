@@ -39,7 +39,7 @@ def _util(world: World, name: str) -> float:
     return max(world.snapshot()[name].cpu_util, 0.05)
 
 
-# -- crash loop on a bad start-up setting ---------------------------------------------------
+# -- crash loop on a bad start-up setting -----------------------------------------------------
 def inject_crash_loop(world: World, target: str, params: dict[str, Any]) -> Truth:
     key, bad = params.get("setting") or pick(world, BAD_SETTINGS, noise.sid(target))
     good = world.head.services[target].config[key]
@@ -82,7 +82,7 @@ register(FaultType(
     kinds("service", "worker", "gateway"), inject_crash_loop, resolved_crash_loop))
 
 
-# -- memory limit too low --------------------------------------------------------------------
+# -- memory limit too low ---------------------------------------------------------------------
 def inject_oom_limit(world: World, target: str, params: dict[str, Any]) -> Truth:
     old = world.head.services[target].mem_limit_mb
     base = world.topology[target].mem_base_mb
@@ -117,7 +117,7 @@ register(FaultType(
     app_services, inject_oom_limit, resolved_oom_limit))
 
 
-# -- memory leak -----------------------------------------------------------------------------
+# -- memory leak ------------------------------------------------------------------------------
 def inject_mem_leak(world: World, target: str, params: dict[str, Any]) -> Truth:
     headroom = world.head.services[target].mem_limit_mb - world.topology[target].mem_base_mb
     onset_min = (world.incident_at - world.now) / 60.0
@@ -157,14 +157,18 @@ register(FaultType(
     inject_mem_leak, resolved_mem_leak))
 
 
-# -- CPU hot loop (pathological regex) -------------------------------------------------------
+# -- CPU hot loop (pathological regex) --------------------------------------------------------
 REGEX_COMMITS = ("Validate product slugs with stricter URL pattern",
                  "Parse user agents for analytics tagging",
                  "Sanitize search terms with unicode-aware regex")
 
 
 def inject_cpu_regex(world: World, target: str, params: dict[str, Any]) -> Truth:
-    mult = float(params.get("cpu_mult") or min(100.0, max(4.0, 2.6 / _util(world, target))))
+    svc = world.head.services[target]
+    ceiling = svc.config.get("HPA_MAX_REPLICAS", svc.replicas)
+    spare = max(1.0, float(ceiling) / max(svc.replicas, 1)) if isinstance(ceiling, int) else 1.0
+    mult = float(params.get("cpu_mult") or min(150.0, max(4.0, 1.7 * spare
+                                                         / _util(world, target))))
     rid = bad_release(world, target, {"cpu_mult": round(mult, 2)},
                       pick(world, REGEX_COMMITS, noise.sid(target)))
     prev = previous_release(world, target)
@@ -198,7 +202,7 @@ register(FaultType(
     kinds("service", "gateway"), inject_cpu_regex, resolved_cpu_regex))
 
 
-# -- thread pool exhaustion ------------------------------------------------------------------
+# -- thread pool exhaustion -------------------------------------------------------------------
 SYNC_COMMITS = ("Render PDF receipts synchronously in the request path",
                 "Call fraud scoring inline before responding",
                 "Fetch avatars from object storage while rendering")
@@ -251,7 +255,7 @@ register(FaultType(
     thread_targets, inject_thread_pool, resolved_thread_pool))
 
 
-# -- garbage collection pressure -------------------------------------------------------------
+# -- garbage collection pressure --------------------------------------------------------------
 HEAP_COMMITS = ("Preload product embeddings into memory at start-up",
                 "Keep per-tenant pricing tables in a process-wide cache",
                 "Buffer analytics events in memory before flushing")

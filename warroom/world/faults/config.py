@@ -48,7 +48,7 @@ def http_callers(topo: Topology) -> list[str]:
             and any(d.kind == "http" for d in c.deps)]
 
 
-# -- client timeout too low ------------------------------------------------------------------
+# -- client timeout too low -------------------------------------------------------------------
 def inject_timeout(world: World, target: str, params: dict[str, Any]) -> Truth:
     dep = params.get("dependency") or _http_dep(world, target)
     key = f"{dep_prefix(dep)}_TIMEOUT_MS"
@@ -58,7 +58,7 @@ def inject_timeout(world: World, target: str, params: dict[str, Any]) -> Truth:
     ops.set_config(world, target, key, bad, _who(world, target, 21))
     return Truth(
         "client_timeout_too_low", "config", "config/timeout", target, key,
-        path_to_edge(world, target) + (dep,),
+        (*path_to_edge(world, target), dep),
         (Evidence("search_logs", lang_token(world, target, TIMEOUT_WORDS),
                   f"calls to {dep} timing out", {"service": target, "level": "ERROR"}),
          Evidence("get_config", config_text(key, bad), "a timeout below the callee's latency",
@@ -113,7 +113,7 @@ def inject_wrong_host(world: World, target: str, params: dict[str, Any]) -> Trut
     ops.set_config(world, target, key, bad, _who(world, target, 24))
     return Truth(
         "wrong_dependency_host", "config", "config/dependency_host", target, key,
-        path_to_edge(world, target) + (dep,),
+        (*path_to_edge(world, target), dep),
         (Evidence("search_logs", token, f"connections to {dep} failing",
                   {"service": target, "level": "ERROR"}),
          Evidence("get_config", config_text(key, bad), "the wrong address",

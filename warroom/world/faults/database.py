@@ -64,7 +64,7 @@ def inject_conn_leak(world: World, target: str, params: dict[str, Any]) -> Truth
     db = _db_of(world, target)
     return Truth(
         "db_connection_leak", "database", "database/connection_leak", target, rid,
-        path_to_edge(world, target) + (db,),
+        (*path_to_edge(world, target), db),
         (Evidence("list_deploys", rid, "the release that started the leak", {"service": target}),
          Evidence("query_metrics", "db_pool_in_use", "pool saturation of the service",
                   {"service": target, "metric": "db_pool_in_use", "minutes": 60}),
@@ -122,7 +122,7 @@ def inject_lock_holder(world: World, target: str, params: dict[str, Any]) -> Tru
     victims = sorted({q.service for q in db.queries.values() if q.table == table})
     return Truth(
         "long_transaction_locks", "database", "database/lock_contention", target, str(pid),
-        (target, *victims) + path_to_edge(world, victims[0])[1:],
+        (target, *victims, *path_to_edge(world, victims[0])[1:]),
         (Evidence("db_locks", str(pid), "one session blocks every writer of the table",
                   {"database": target}),
          Evidence("db_activity", "idle in transaction", "a session left open in a transaction",
@@ -152,7 +152,7 @@ register(FaultType(
     primaries, inject_lock_holder, resolved_lock_holder))
 
 
-# -- an index dropped by a migration ------------------------------------------------------------
+# -- an index dropped by a migration ----------------------------------------------------------
 INDEX_DROPS = {  # service whose release drops it -> (table, index)
     "orders": ("orders", "orders_user_id_idx"),
     "app": ("items", "items_owner_id_idx"),
@@ -176,7 +176,7 @@ def inject_missing_index(world: World, target: str, params: dict[str, Any]) -> T
                if q.index_on == index)
     return Truth(
         "missing_index", "database", "database/missing_index", target, rid,
-        (target, reader) + path_to_edge(world, target)[1:],
+        (target, reader, *path_to_edge(world, target)[1:]),
         (Evidence("db_slow_queries", qid, "one statement now scans the whole table",
                   {"database": reader}),
          Evidence("search_logs", f"DROP INDEX CONCURRENTLY {index}", "the migration's DDL",
@@ -187,8 +187,7 @@ def inject_missing_index(world: World, target: str, params: dict[str, Any]) -> T
         params={"release": rid, "index": index, "table": table}, team=world.topology[target].team,
         wrong=(WrongFix(call("scale_service", service=target,
                              replicas=world.head.services[target].replicas * 2),
-                        "more clients send more full scans to the same database",
-                        second=reader),
+                        "more clients send more full scans to the same database"),
                WrongFix(call("restart_service", service=reader),
                         "a restarted database runs the same scans")))
 
@@ -207,7 +206,7 @@ register(FaultType(
     index_targets, inject_missing_index, resolved_missing_index))
 
 
-# -- disk full from a bulk write ------------------------------------------------------------------
+# -- disk full from a bulk write --------------------------------------------------------------
 def inject_disk_full(world: World, target: str, params: dict[str, Any]) -> Truth:
     db = world.head.databases[target]
     cap = float(world.head.services[target].config.get("disk_gb", 500))
@@ -257,10 +256,10 @@ register(FaultType(
     primaries, inject_disk_full, resolved_disk_full))
 
 
-# -- replica lag -----------------------------------------------------------------------------------
+# -- replica lag ------------------------------------------------------------------------------
 def inject_replica_lag(world: World, target: str, params: dict[str, Any]) -> Truth:
     pid = _pid(world, 6)
-    rate = float(params.get("lag_s_per_min", 45.0))
+    rate = float(params.get("lag_s_per_min", 30.0))
     db = world.edit_item("databases", target)
     db.transactions = [*db.transactions, Transaction(
         pid, "analyst", "metabase", "active", world.now,
@@ -269,7 +268,7 @@ def inject_replica_lag(world: World, target: str, params: dict[str, Any]) -> Tru
     readers = [c for c in world.topology.callers_of(target)]
     return Truth(
         "replica_lag", "database", "database/replica_lag", target, str(pid),
-        (target, *readers) + path_to_edge(world, readers[0])[1:],
+        (target, *readers, *path_to_edge(world, readers[0])[1:]),
         (Evidence("query_metrics", "replication_lag_s", "replay falling behind",
                   {"service": target, "metric": "replication_lag_s", "minutes": 60}),
          Evidence("db_activity", "metabase", "a long analytics query on the standby",
@@ -299,7 +298,7 @@ register(FaultType(
     replicas, inject_replica_lag, resolved_replica_lag, topologies=("shop",)))
 
 
-# -- standby not serving reads ---------------------------------------------------------------------
+# -- standby not serving reads ----------------------------------------------------------------
 def inject_replica_down(world: World, target: str, params: dict[str, Any]) -> Truth:
     who = person(world, 7)
     ops.set_config(world, target, "hot_standby", "off", who)
@@ -307,7 +306,7 @@ def inject_replica_down(world: World, target: str, params: dict[str, Any]) -> Tr
     readers = [c for c in world.topology.callers_of(target)]
     return Truth(
         "replica_not_serving", "database", "database/replica_down", target, "hot_standby",
-        (target, *readers) + path_to_edge(world, readers[0])[1:],
+        (target, *readers, *path_to_edge(world, readers[0])[1:]),
         (Evidence("search_logs", "Hot standby mode is disabled", "the standby refuses reads",
                   {"service": target, "level": "ERROR"}),
          Evidence("get_config", config_text("hot_standby", "off"), "the setting",
@@ -336,7 +335,7 @@ register(FaultType(
     replicas, inject_replica_down, resolved_replica_down, topologies=("shop",)))
 
 
-# -- bloat with autovacuum off --------------------------------------------------------------------
+# -- bloat with autovacuum off ----------------------------------------------------------------
 BLOAT_TABLES = {"shop": "products", "startup": "items"}
 
 
@@ -357,7 +356,7 @@ def inject_bloat(world: World, target: str, params: dict[str, Any]) -> Truth:
                   if any(q.table == table and q.calls_share > 0 for q in db.queries.values()))
     return Truth(
         "autovacuum_off_bloat", "database", "database/table_bloat", target, "autovacuum",
-        (target, reader) + path_to_edge(world, reader)[1:],
+        (target, reader, *path_to_edge(world, reader)[1:]),
         (Evidence("run_sql", table, "a table that is mostly dead rows, never vacuumed", {
             "query": "SELECT relname, n_live_tup, n_dead_tup, last_autovacuum FROM "
                      "pg_stat_user_tables ORDER BY 1.0 * n_dead_tup / (n_live_tup + 1) DESC "
@@ -373,7 +372,7 @@ def inject_bloat(world: World, target: str, params: dict[str, Any]) -> Truth:
                         "a restart does not remove dead rows"),
                WrongFix(call("scale_service", service=world.topology.callers_of(reader)[0],
                              replicas=12),
-                        "more clients scan the same bloated table", second=reader)))
+                        "more clients scan the same bloated table")))
 
 
 def resolved_bloat(world: World, truth: Truth) -> bool:
@@ -391,7 +390,7 @@ register(FaultType(
     primaries, inject_bloat, resolved_bloat))
 
 
-# -- a runaway job -----------------------------------------------------------------------------------
+# -- a runaway job ----------------------------------------------------------------------------
 RUNAWAY_JOBS = (("rollup-rebuild", "SELECT rebuild_sales_rollups(full_refresh => true)"),
                 ("search-reindex", "SELECT refresh_search_documents()"),
                 ("ledger-reconcile", "SELECT reconcile_ledger(since => '2020-01-01')"))
@@ -437,7 +436,7 @@ register(FaultType(
     primaries, inject_runaway_job, resolved_runaway_job))
 
 
-# -- max_connections lowered ---------------------------------------------------------------------------
+# -- max_connections lowered ------------------------------------------------------------------
 def inject_max_conn(world: World, target: str, params: dict[str, Any]) -> Truth:
     m = world.snapshot()[target]
     wanted = m.extra.get("connections_wanted", 100.0)

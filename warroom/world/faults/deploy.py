@@ -63,7 +63,7 @@ def _endpoint(world: World, target: str, k: int) -> str:
     return str(pick(world, paths, noise.sid(target), k))
 
 
-# -- a release raising on one endpoint ----------------------------------------------------------
+# -- a release raising on one endpoint --------------------------------------------------------
 def inject_bad_release(world: World, target: str, params: dict[str, Any]) -> Truth:
     exc, frame = _exception(world, target, 30)
     path = params.get("endpoint") or _endpoint(world, target, 31)
@@ -102,7 +102,7 @@ register(FaultType(
     route_services, inject_bad_release, resolved_bad_release))
 
 
-# -- bad canary ------------------------------------------------------------------------------------
+# -- bad canary -------------------------------------------------------------------------------
 def inject_bad_canary(world: World, target: str, params: dict[str, Any]) -> Truth:
     exc, frame = _exception(world, target, 33)
     prev = world.head.services[target].release
@@ -150,7 +150,7 @@ register(FaultType(
     route_services, inject_bad_canary, resolved_bad_canary))
 
 
-# -- schema migration breaking another service's query ----------------------------------------------
+# -- schema migration breaking another service's query ----------------------------------------
 MIGRATIONS = {  # migrating service -> (table, old column, new column)
     "orders": ("orders", "total", "total_amount"),
     "payments": ("payments", "amount", "amount_cents"),
@@ -174,7 +174,7 @@ def inject_schema_migration(world: World, target: str, params: dict[str, Any]) -
     victim = broken[0]
     return Truth(
         "schema_migration_breaks_query", "deploy", "deploy/schema_migration", target, rid,
-        (target, primary, *broken) + path_to_edge(world, victim)[1:],
+        (target, primary, *broken, *path_to_edge(world, victim)[1:]),
         (Evidence("search_logs", f'column "{old}" does not exist', "statements failing",
                   {"service": primary, "level": "ERROR"}),
          Evidence("search_logs", f"RENAME COLUMN {old} TO {new}", "the migration's DDL",
@@ -206,7 +206,7 @@ register(FaultType(
     migration_targets, inject_schema_migration, resolved_schema_migration))
 
 
-# -- dependency bump breaking serialization ----------------------------------------------------------
+# -- dependency bump breaking serialization ---------------------------------------------------
 BUMPS = {
     "python": ("Bump orjson from 3.9.15 to 3.10.0",
                "TypeError: Type is not JSON serializable: decimal.Decimal"),
@@ -233,7 +233,7 @@ def inject_dependency_bump(world: World, target: str, params: dict[str, Any]) ->
     prev = previous_release(world, target)
     return Truth(
         "dependency_bump_serialization", "deploy", "deploy/dependency_bump", target, rid,
-        path_to_edge(world, target) + (dep,),
+        (*path_to_edge(world, target), dep),
         (Evidence("list_issues", exc[:30], f"every call to {dep} failing to serialize",
                   {"service": target}),
          Evidence("get_deploy", message.split(" from ")[0].removeprefix("Bump "),
@@ -261,7 +261,7 @@ register(FaultType(
     bump_targets, inject_dependency_bump, resolved_dependency_bump, topologies=("shop",)))
 
 
-# -- recreate rollout taking every pod down ------------------------------------------------------------
+# -- recreate rollout taking every pod down ---------------------------------------------------
 def recreate_targets(topo: Topology) -> list[str]:
     return [n for n in route_services(topo) if topo[n].replicas >= 2]
 
@@ -303,7 +303,7 @@ register(FaultType(
     recreate_targets, inject_recreate, resolved_recreate))
 
 
-# -- a feature flag turning on a broken path ---------------------------------------------------------
+# -- a feature flag turning on a broken path --------------------------------------------------
 FLAG_FEATURES = ("express-pay", "smart-sort", "bundle-pricing", "inline-recs")
 
 

@@ -40,7 +40,7 @@ def _mitigation(world: World, provider: str, why: str) -> tuple[dict[str, Any], 
             call("page_team", team=team, message=f"{provider}: {why}; fallback enabled"))
 
 
-# -- provider outage ---------------------------------------------------------------------------
+# -- provider outage --------------------------------------------------------------------------
 def inject_outage(world: World, target: str, params: dict[str, Any]) -> Truth:
     p = world.edit_item("providers", target)
     p.status = "major_outage"
@@ -79,7 +79,7 @@ register(FaultType(
     providers, inject_outage, resolved_provider, topologies=("shop",)))
 
 
-# -- provider rate limiting --------------------------------------------------------------------
+# -- provider rate limiting -------------------------------------------------------------------
 def inject_rate_limited(world: World, target: str, params: dict[str, Any]) -> Truth:
     rate = world.snapshot()[target].rps
     p = world.edit_item("providers", target)
@@ -109,7 +109,7 @@ register(FaultType(
     providers, inject_rate_limited, resolved_provider, topologies=("shop",)))
 
 
-# -- our API key expired -------------------------------------------------------------------------
+# -- our API key expired ----------------------------------------------------------------------
 def inject_key_expired(world: World, target: str, params: dict[str, Any]) -> Truth:
     client = _client(world, target)
     key = f"{dep_prefix(target)}_API_KEY"

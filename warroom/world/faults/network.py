@@ -37,7 +37,7 @@ def _upstream(world: World, edge: str) -> str:
     return world.topology[edge].deps[0].target
 
 
-# -- expired certificate ---------------------------------------------------------------------
+# -- expired certificate ----------------------------------------------------------------------
 def inject_cert(world: World, target: str, params: dict[str, Any]) -> Truth:
     cfg = world.head.services[target].config
     secret = str(cfg["TLS_SECRET"])
@@ -82,7 +82,7 @@ register(FaultType(
     edges, inject_cert, resolved_cert))
 
 
-# -- stale upstream DNS name --------------------------------------------------------------------
+# -- stale upstream DNS name ------------------------------------------------------------------
 def inject_edge_dns(world: World, target: str, params: dict[str, Any]) -> Truth:
     up = _upstream(world, target)
     key = f"{dep_prefix(up)}_HOST"
@@ -120,7 +120,7 @@ register(FaultType(
     edges, inject_edge_dns, resolved_edge_dns))
 
 
-# -- wrong health-check path ---------------------------------------------------------------------
+# -- wrong health-check path ------------------------------------------------------------------
 def inject_health_check(world: World, target: str, params: dict[str, Any]) -> Truth:
     bad = str(params.get("path", pick(world, ("/health", "/status", "/healthz/"), 81)))
     ops.set_config(world, target, "HEALTH_CHECK_PATH", bad, person(world, 82))
@@ -155,7 +155,7 @@ register(FaultType(
     edges, inject_health_check, resolved_health_check))
 
 
-# -- weights sending traffic to a draining pool ---------------------------------------------------
+# -- weights sending traffic to a draining pool -----------------------------------------------
 def inject_lb_weights(world: World, target: str, params: dict[str, Any]) -> Truth:
     pool = str(params.get("pool", "pool-b"))
     edge = world.edit_single("edge")
@@ -203,7 +203,7 @@ register(FaultType(
     edges, inject_lb_weights, resolved_lb_weights))
 
 
-# -- connection limit at the edge ------------------------------------------------------------------
+# -- connection limit at the edge -------------------------------------------------------------
 def inject_conn_limit(world: World, target: str, params: dict[str, Any]) -> Truth:
     m = world.snapshot()[target]
     conns = m.extra.get("active_connections", 50.0)

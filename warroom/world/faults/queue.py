@@ -21,7 +21,6 @@ from .base import (
     kinds,
     path_to_edge,
     person,
-    pick,
     register,
 )
 
@@ -39,7 +38,7 @@ def _queue_path(world: World, worker: str) -> tuple[str, ...]:
     return (worker, _topic(world, worker))
 
 
-# -- consumers too few for a surge ---------------------------------------------------------------
+# -- consumers too few for a surge ------------------------------------------------------------
 def inject_backlog(world: World, target: str, params: dict[str, Any]) -> Truth:
     topic = _topic(world, target)
     pub = _publisher(world, topic)
@@ -91,7 +90,7 @@ register(FaultType(
     kinds("worker"), inject_backlog, resolved_backlog))
 
 
-# -- poison message -----------------------------------------------------------------------------------
+# -- poison message ---------------------------------------------------------------------------
 POISON = {
     "python": "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0) "
               "while decoding message offset={offset} partition={part}",
@@ -140,7 +139,7 @@ register(FaultType(
     kinds("worker"), inject_poison, resolved_poison))
 
 
-# -- retry storm ------------------------------------------------------------------------------------
+# -- retry storm ------------------------------------------------------------------------------
 def retry_targets(topo: Topology) -> list[str]:
     return [c.name for c in topo.components if c.kind == "worker"
             and any(d.kind == "http" for d in c.deps)]
@@ -160,7 +159,7 @@ def inject_retry_storm(world: World, target: str, params: dict[str, Any]) -> Tru
     ops.set_config(world, target, key_r, bad_r, who)
     return Truth(
         "retry_storm", "queue", "queue/retry_storm", target, key_r,
-        (target, dep) + path_to_edge(world, dep)[1:],
+        (target, dep, *path_to_edge(world, dep)[1:]),
         (Evidence("query_metrics", "rps", f"{dep} receiving many times its usual calls",
                   {"service": dep, "metric": "rps", "minutes": 60}),
          Evidence("get_config", config_text(key_r, bad_r), "aggressive retries",
@@ -190,7 +189,7 @@ register(FaultType(
     retry_targets, inject_retry_storm, resolved_retry_storm, topologies=("shop",)))
 
 
-# -- visibility timeout too low ----------------------------------------------------------------------
+# -- visibility timeout too low ---------------------------------------------------------------
 def inject_visibility(world: World, target: str, params: dict[str, Any]) -> Truth:
     good = world.head.services[target].config["VISIBILITY_TIMEOUT_S"]
     bad = int(params.get("visibility_s", 1))

@@ -21,7 +21,6 @@ from .base import (
     config_text,
     path_to_edge,
     person,
-    previous_release,
     register,
     route_services,
     runs_release,
@@ -128,7 +127,7 @@ register(FaultType(
     route_services, inject_rogue_deploy_bot, resolved_rogue_deploy_bot))
 
 
-# -- LB tuner routing to a draining pool ---------------------------------------------------------
+# -- LB tuner routing to a draining pool ------------------------------------------------------
 def inject_rogue_lb_tuner(world: World, target: str, params: dict[str, Any]) -> Truth:
     pool = str(params.get("pool", "pool-b"))
     edge = world.edit_single("edge")
@@ -173,7 +172,7 @@ register(FaultType(
     lambda topo: topo.kind_of("edge"), inject_rogue_lb_tuner, resolved_rogue_lb_tuner))
 
 
-# -- cost optimizer lowering memory limits --------------------------------------------------------
+# -- cost optimizer lowering memory limits ----------------------------------------------------
 def inject_rogue_cost_optimizer(world: World, target: str, params: dict[str, Any]) -> Truth:
     old = world.head.services[target].mem_limit_mb
     base = world.topology[target].mem_base_mb
@@ -209,7 +208,7 @@ register(FaultType(
     app_services, inject_rogue_cost_optimizer, resolved_rogue_cost_optimizer))
 
 
-# -- config sync reverting a fix -------------------------------------------------------------------
+# -- config sync reverting a fix --------------------------------------------------------------
 def config_sync_targets(topo: Any) -> list[str]:
     return [n for n in ("checkout", "app") if n in topo.names]
 

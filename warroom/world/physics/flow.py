@@ -15,7 +15,9 @@ callers (``<DEP>_RETRIES``), which adds load to it. Per service:
 - Code: a release may raise on some share of requests of one endpoint.
 
 Behavior keys (release, service or flag): crash_on_start, leak_mb_per_min, mem_extra_pct,
-conn_leak_per_min, raise, cpu_mult, latency_mult, dep_error, db_calls_mult, provider_fallback.
+conn_leak_per_min, raise, cpu_mult, latency_mult, dep_error, db_calls_mult, provider_fallback,
+publish_mult (messages published per request); releases may also carry warmup_s (slower
+readiness) and ddl_drop_index / ddl_rename (schema changes applied by ``ops.migrate``).
 """
 
 from __future__ import annotations

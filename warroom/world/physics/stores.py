@@ -18,7 +18,7 @@ STATEMENT_TIMEOUT_MS = 30000.0
 LOCK_TIMEOUT_MS = 10000.0
 CACHE_WARMUP_S = 300.0
 WRITE_SHARE = 0.6
-CATCH_UP_S_PER_MIN = 120.0
+CATCH_UP_S_PER_MIN = 300.0
 STALE_READ_LAG_S = 30.0
 MISS_COST = 20.0  # a cache miss runs the query the cache was shielding: dearer than average
 

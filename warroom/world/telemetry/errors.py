@@ -7,6 +7,7 @@ failure rate over the recorded history at a five-minute resolution.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .. import noise
@@ -72,7 +73,7 @@ def issues(world: World, service: str | None = None) -> list[dict[str, Any]]:
     if times[-1] != world.now:
         times.append(world.now)
     for ti in times:
-        for name, rate, msg, frames in world.memo("issues", ti, lambda t=ti: _failures(world, t)):
+        for name, rate, msg, frames in world.memo("issues", ti, partial(_failures, world, ti)):
             if service and name != service:
                 continue
             sig = _signature(msg)

@@ -168,7 +168,7 @@ def _minute_lines(world: World, name: str, t: float, span: float
 
 def _records(world: World, comp: Any, t: float, span: float) -> list[tuple[float, str, str]]:
     """Discrete things that happened to ``comp`` in the span (restarts, config changes)."""
-    out = []
+    out: list[tuple[float, str, str]] = []
     for rec in world.records:
         if rec.source == comp.name and t - span <= rec.t < t:
             u = world.wallclock(rec.t)

@@ -1,0 +1,121 @@
+"""Scenario files: a team's postmortem written as YAML or JSON, run like a catalog id.
+
+``load(path)`` returns a ``Scenario`` or raises ``ScenarioFileError`` whose message lists
+every problem, each naming the offending field (``faults[0].target: ...``). ``validate``
+returns the same problems as a list (empty when the file is fine), for
+``warroom validate FILE``. Beyond the schema, a file is checked against the catalog: fault
+and distractor types exist, targets exist in the topology and suit the fault, overrides
+name real components.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..world.faults import FAULTS
+from ..world.faults.distractors import DISTRACTORS
+from ..world.topology import TOPOLOGIES
+from .spec import Scenario
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file that cannot be used; ``problems`` names each bad field."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _read(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+def parse(data: Any, name: str = "") -> tuple[Scenario | None, list[str]]:
+    """A scenario from already-read data, and the problems found (field: message)."""
+    if not isinstance(data, dict):
+        return None, [f"(file): expected a mapping of scenario fields, got "
+                      f"{type(data).__name__}"]
+    data = dict(data)
+    data.setdefault("id", f"file:{name}" if name else "file:scenario")
+    data.setdefault("split", "custom")
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return None, [f"{_field(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+    return sc, semantic_problems(sc)
+
+
+def semantic_problems(sc: Scenario) -> list[str]:
+    """What the schema cannot see: unknown types, targets, components."""
+    topo = TOPOLOGIES[sc.topology]()
+    problems = []
+    for i, f in enumerate(sc.faults):
+        ft = FAULTS.get(f.type)
+        if ft is None:
+            problems.append(f"faults[{i}].type: unknown fault type {f.type!r}; see "
+                            f"docs/faults.md (e.g. {', '.join(sorted(FAULTS)[:4])})")
+            continue
+        if sc.topology not in ft.topologies:
+            problems.append(f"faults[{i}].type: {f.type} does not apply to the "
+                            f"{sc.topology} topology (it needs {', '.join(ft.topologies)})")
+            continue
+        valid = ft.targets(topo)
+        if f.target not in valid:
+            problems.append(f"faults[{i}].target: {f.type} cannot target {f.target!r} in "
+                            f"{sc.topology}; valid: {', '.join(valid)}")
+    for i, d in enumerate(sc.distractors):
+        kind = DISTRACTORS.get(d.type)
+        if kind is None:
+            problems.append(f"distractors[{i}].type: unknown distractor {d.type!r}; valid: "
+                            f"{', '.join(sorted(DISTRACTORS))}")
+        elif d.target not in kind.targets(topo):
+            problems.append(f"distractors[{i}].target: {d.type} cannot target {d.target!r}; "
+                            f"valid: {', '.join(kind.targets(topo))}")
+    for name in sc.overrides:
+        if name not in topo.names:
+            problems.append(f"overrides.{name}: no such component in {sc.topology}; valid: "
+                            f"{', '.join(topo.names)}")
+    return problems
+
+
+def validate(path: str | Path) -> list[str]:
+    """Every problem with a scenario file, each naming its field (empty: the file is ok)."""
+    path = Path(path)
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        return [f"(file): {path} does not exist"]
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        return [f"(file): not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"]
+    return parse(data, path.stem)[1]
+
+
+def load(path: str | Path) -> Scenario:
+    """The scenario in a YAML/JSON file; ``ScenarioFileError`` names every bad field."""
+    path = Path(path)
+    problems = validate(path)
+    if problems:
+        raise ScenarioFileError(path, problems)
+    sc, _ = parse(_read(path), path.stem)
+    assert sc is not None
+    return sc
+
+
+def examples() -> list[Path]:
+    """The example scenario files shipped with the package."""
+    return sorted((Path(__file__).parent / "examples").glob("*.yaml"))
