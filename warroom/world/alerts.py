@@ -10,6 +10,8 @@ from .physics.stores import cert_expiry
 from .world import World
 
 ERROR_SLO = 0.02
+PROBE_S = 120.0
+LOOKBACK_S = 1800.0
 WINDOW_S = 300.0
 
 
@@ -62,13 +64,30 @@ def active_alerts(world: World, t: float | None = None) -> list[Alert]:
     t = world.now if t is None else t
     now = _firing(world, t)
     alerts = []
+    top = (t // PROBE_S) * PROBE_S  # probes on a grid, so history solves are shared
+    if top >= t:
+        top -= PROBE_S
+    grid = [top - k * PROBE_S for k in range(int(LOOKBACK_S // PROBE_S))]
     for name, sev, summary, slo in now:
-        since = t
-        probe = (t // 120.0) * 120.0  # on a grid, so history probes hit the cache
-        if probe >= t:
-            probe -= 120.0
-        while probe >= t - 1800.0 and any(a[0] == name for a in _firing(world, probe)):
-            since = probe
-            probe -= 120.0
-        alerts.append(Alert(name.split(":")[0], sev, since, summary, slo))
+        alerts.append(Alert(name.split(":")[0], sev, _started(world, name, t, grid), summary,
+                            slo))
     return alerts
+
+
+def _started(world: World, name: str, t: float, grid: list[float]) -> float:
+    """When the current firing run of alert ``name`` began: a binary search back over the
+    probe grid (newest first), taking the alert to fire continuously since its start."""
+    def fires(i: int) -> bool:
+        return any(a[0] == name for a in _firing(world, grid[i]))
+
+    lo, hi = -1, len(grid)  # grid[:lo+1] fires, grid[hi:] does not
+    if not grid or not fires(0):
+        return t
+    lo = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if fires(mid):
+            lo = mid
+        else:
+            hi = mid
+    return grid[lo]

@@ -127,6 +127,7 @@ class _Solver:
         self.hit: dict[str, float] = {}
         self.db_views: dict[tuple[str, str], stores.DbView] = {}
         self.bmean: dict[str, dict[str, tuple[float, int]]] = {}
+        self._miss: dict[tuple[str, str], float] = {}
 
     # -- pods ------------------------------------------------------------------------
     def pods(self) -> None:
@@ -221,6 +222,12 @@ class _Solver:
         """Extra DB calls per request when the cache hit ratio falls below its warm level."""
         if kind not in ("db", "db_read"):
             return 0.0
+        key = (c.name, target)
+        if key not in self._miss:
+            self._miss[key] = self._miss_db_calls(c, target)
+        return self._miss[key]
+
+    def _miss_db_calls(self, c: Component, target: str) -> float:
         dbs = [d for d in c.deps if d.kind in ("db", "db_read") and d.calls > 0]
         if not dbs or dbs[-1].target != target:
             return 0.0
