@@ -138,7 +138,8 @@ def inject_lock_holder(world: World, target: str, params: dict[str, Any]) -> Tru
                         "more clients waiting on the same lock")))
 
 
-def resolved_lock_holder(world: World, truth: Truth) -> bool:
+def session_ended(world: World, truth: Truth) -> bool:
+    """The culprit database session (``params['pid']``) is gone."""
     return all(tx.pid != truth.params["pid"]
                for tx in world.head.databases[truth.component].transactions)
 
@@ -149,7 +150,7 @@ register(FaultType(
     "Writes to one table time out with lock timeouts; db_locks shows one blocking pid idle "
     "in transaction for many minutes; other tables are fine",
     "Restarting or scaling the clients adds waiters behind the same lock",
-    primaries, inject_lock_holder, resolved_lock_holder))
+    primaries, inject_lock_holder, session_ended))
 
 
 # -- an index dropped by a migration ----------------------------------------------------------
@@ -422,18 +423,13 @@ def inject_runaway_job(world: World, target: str, params: dict[str, Any]) -> Tru
                         "more clients add load to a saturated database")))
 
 
-def resolved_runaway_job(world: World, truth: Truth) -> bool:
-    return all(tx.pid != truth.params["pid"]
-               for tx in world.head.databases[truth.component].transactions)
-
-
 register(FaultType(
     "runaway_db_job", "database", "database/runaway_job",
     "A scheduled database job runs away and saturates the database CPU",
     "Database CPU at 100%, every query slow, statement timeouts in many services; one "
     "pg_cron session active far longer than usual",
     "Restarting or scaling the clients adds load to a saturated database",
-    primaries, inject_runaway_job, resolved_runaway_job))
+    primaries, inject_runaway_job, session_ended))
 
 
 # -- max_connections lowered ------------------------------------------------------------------
