@@ -159,7 +159,8 @@ def default_config(c: Component) -> dict[str, object]:
         cfg["MAINTENANCE_MODE"] = False
         cfg["ROLLOUT_STRATEGY"] = "RollingUpdate"
     if c.kind in ("service", "gateway"):
-        cfg["HPA_MAX_REPLICAS"] = c.replicas * 2  # the autoscaler's ceiling
+        # the autoscaler's ceiling; the gateway, shared by every route, has surge headroom
+        cfg["HPA_MAX_REPLICAS"] = c.replicas * (4 if c.kind == "gateway" else 2)
     if c.kind == "worker":
         cfg["MAX_DELIVERIES"] = 0  # 0: redeliver forever, never dead-letter
     if c.kind == "redis":
