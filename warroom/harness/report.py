@@ -67,9 +67,13 @@ def _cell(e: dict[str, Any], key: str) -> str:
 
 
 def leaderboard_html(board: list[dict[str, Any]]) -> str:
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in LEADER_COLS)
+    """The leaderboard table; token and cost columns only when a language model ran."""
+    llm = any(e.get("mean_tokens") for e in board)
+    cols = [(k, label) for k, label in LEADER_COLS
+            if llm or k not in ("mean_tokens", "total_cost_usd")]
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in cols)
     rows = "".join(f"<tr><td>{e['rank']}</td><td class='l'>{html.escape(e['policy'])}</td>"
-                   + "".join(f"<td>{_cell(e, k)}</td>" for k, _ in LEADER_COLS) + "</tr>"
+                   + "".join(f"<td>{_cell(e, k)}</td>" for k, _ in cols) + "</tr>"
                    for e in board)
     return (f"<table id='leaderboard'><thead><tr><th>#</th><th class='l'>policy</th>{head}"
             f"</tr></thead><tbody>{rows}</tbody></table>")
