@@ -141,6 +141,11 @@ class Topology:
         return out
 
 
+def canonical_host(topo: Topology, caller: Component, target: str) -> str:
+    """The address ``caller`` is configured with for ``target`` in a healthy world."""
+    return str(topo.defaults[caller.name].get(f"{dep_prefix(target)}_HOST", ""))
+
+
 @lru_cache(maxsize=512)
 def dep_prefix(target: str) -> str:
     """Config key prefix for a dependency: ``payment-provider`` -> ``PAYMENT_PROVIDER``."""
