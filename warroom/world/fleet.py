@@ -175,10 +175,14 @@ def cost_recommend(world: World, agent: Any) -> None:
     k = int(world.now // agent.interval_s)
     names = scalable(world)
     service = noise.choice(world.seed, names, noise.sid(agent.name), k)
-    snap = world.snapshot()
-    world.log_audit(agent.name, "recommend", service,
-                    f"cpu util {snap[service].cpu_util:.0%}; no change",
-                    "utilization within budget band; recommendation only")
+    util = world.snapshot()[service].cpu_util
+    if util < 0.3:
+        why = "utilization below budget band; downsizing suggested, recommendation only"
+    elif util > 0.8:
+        why = "utilization above budget band; more capacity suggested, recommendation only"
+    else:
+        why = "utilization within budget band; recommendation only"
+    world.log_audit(agent.name, "recommend", service, f"cpu util {util:.0%}; no change", why)
 
 
 @policy("cost-optimizer:cut_memory")
