@@ -2,7 +2,7 @@
 
 Telemetry is rendered on demand for any past or present instant, so noise must not depend on
 the order in which things were asked for. Every value here is splitmix64 of an integer key built
-from the episode seed and stable integer ids (never Python's salted ``hash()``).
+from the episode seed and stable integer ids (never Python's per-process salted hashing).
 """
 
 from __future__ import annotations

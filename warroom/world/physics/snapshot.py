@@ -19,6 +19,15 @@ def cause_status(cause: str) -> int:
     return CAUSE_STATUS.get(cause.split(":", 1)[0], 500)
 
 
+def answer_status(causes: dict[str, float]) -> int:
+    """The status a component most often answers failing requests with (503 if none)."""
+    by_status: dict[int, float] = {}
+    for cause, rate in causes.items():
+        code = cause_status(cause)
+        by_status[code] = by_status.get(code, 0.0) + rate
+    return max(by_status, key=lambda c: (by_status[c], c)) if by_status else 503
+
+
 @dataclass(slots=True)
 class PodStatus:
     name: str

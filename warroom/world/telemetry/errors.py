@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from .. import noise
+from ..physics.snapshot import answer_status
 from ..world import World
 from .fmt import iso
 from .messages import error_text
@@ -41,6 +42,8 @@ def _render(world: World, service: str, cause: str, t: float) -> tuple[str, list
     svc = st.services[service]
     ctx: dict[str, Any] = {"config": svc.config}
     kind = cause.split(":", 1)[0]
+    if kind == "dep_error":
+        ctx["status"] = answer_status(world.snapshot(t)[cause.split(":", 1)[1]].causes)
     if kind in ("exception", "serialize"):
         bs = [service_behavior(st, svc, p.release) for p in svc.pods if p.alive(t)]
         if kind == "exception":

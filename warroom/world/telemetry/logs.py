@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import noise
+from ..physics.snapshot import answer_status
 from ..physics.stores import replica_serving
 from ..topology import dep_prefix
 from ..world import World
@@ -93,6 +94,8 @@ def _minute_lines(world: World, name: str, t: float, span: float
                     cause = k
                     break
             ctx: dict[str, Any] = {"config": cfg}
+            if cause.startswith("dep_error:"):
+                ctx["status"] = answer_status(snap[cause.split(":", 1)[1]].causes)
             if cause.startswith("exception:"):
                 ctx["entry"] = find_raise(_behaviors(world, name, t), cause)
             if cause.startswith("serialize:"):

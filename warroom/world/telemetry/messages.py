@@ -20,6 +20,10 @@ PY_FRAMES = {
 }
 
 
+REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+           503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
 def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tuple[str, list[str]]:
     """(message, stack frames) for a failed request at ``service``."""
     kind, _, target = cause.partition(":")
@@ -50,7 +54,8 @@ def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tupl
         return f"httpx.ReadTimeout: timed out after {tmo}ms calling http://{host}", PY_FRAMES[
             "http"]
     if kind == "dep_error":
-        return (f"upstream {target} responded 503 Service Unavailable ({host})",
+        status = int(ctx.get("status", 503))
+        return (f"upstream {target} responded {status} {REASONS.get(status, 'Error')} ({host})",
                 PY_FRAMES["http"] if py else [])
     if kind == "conn_refused":
         if java:
