@@ -67,3 +67,15 @@ def test_tools_json_is_openai_schemas() -> None:
     schemas = json.loads(res.output)
     names = {s["function"]["name"] for s in schemas}
     assert {"query_metrics", "submit_report", "pause_agent"} <= names
+
+
+def test_run_plays_the_episode_exactly_as_eval_does() -> None:
+    from warroom import make
+    from warroom.agents import make_policy
+    from warroom.harness.episode import run_episode
+
+    cli = json.loads(runner.invoke(app, ["run", SID, "--policy", "random", "--seed", "3",
+                                         "--json"]).output)
+    out = run_episode(make_policy("random"), make(SID).scenario, 3)
+    assert cli["state_hash"] == out.state_hash and cli["steps"] == out.steps
+    assert cli["result"]["score"] == out.result["score"]

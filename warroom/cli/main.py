@@ -16,6 +16,8 @@ import typer
 from .. import make
 from ..agents import make_policy
 from ..env.types import ToolCall
+from ..harness.episode import StepHook
+from ..harness.episode import run_episode as play_episode
 from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
 from . import options, render
@@ -45,26 +47,16 @@ def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or oo
 
 
 def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = None,
-                on_step: Any = None, policy_kwargs: dict[str, Any] | None = None
+                on_step: StepHook | None = None, policy_kwargs: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
-    """Run ``policy`` on ``scenario`` with ``seed``; return the JSON-able record."""
-    ep = make(scenario, **({"max_steps": max_steps} if max_steps else {}))
-    obs = ep.reset(seed=seed)
+    """Run ``policy`` on ``scenario`` with ``seed`` (exactly as ``warroom eval`` plays that
+    episode); return the JSON-able record."""
+    sc = make(scenario).scenario
     agent = make_policy(policy, **(policy_kwargs or {}))
-    agent.reset(obs, ep.tools, seed, ep.truths if agent.needs_truth else None)
-    if on_step:
-        on_step(0, None, obs)
-    while not ep.done:
-        call = agent.act(obs)
-        res = ep.step(call)
-        obs = res.observation
-        if on_step:
-            on_step(len(ep.trace), call, obs)
-    return {"scenario": ep.id, "seed": seed, "policy": policy, "steps": len(ep.trace),
-            "state_hash": ep.state_hash(), "result": ep.result,
-            "trace": [{"step": s.step, "tool": s.call.name, "arguments": s.call.arguments,
-                       "ok": s.ok, "time": s.t, "reward": s.reward, "output": s.text}
-                      for s in ep.trace]}
+    out = play_episode(agent, sc, seed, max_steps=max_steps, on_step=on_step)
+    return {"scenario": sc.id, "seed": seed, "policy": policy, "steps": out.steps,
+            "state_hash": out.state_hash, "result": out.result, "error": out.error,
+            "usage": out.usage, "trace": out.trace}
 
 
 @app.command()
@@ -96,6 +88,9 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
     else:
         render.show_result(record["result"])
         typer.echo(f"state_hash {record['state_hash']}")
+    if record["error"]:
+        typer.echo(f"the episode stopped on an error: {record['error']}", err=True)
+        raise typer.Exit(1)
 
 
 PLAY_HELP = """Type a tool call as:  tool_name key=value key=value ...

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..agents.base import Policy
 from ..env.episode import Episode
-from ..env.types import TraceStep
+from ..env.types import Observation, ToolCall, TraceStep
 from ..scenarios.spec import Scenario
 
 TEXT_CAP = 4000
@@ -50,10 +51,15 @@ def step_record(step: TraceStep, start_t: float = 0.0) -> dict[str, Any]:
             "reward": step.reward, "text": step.text[:TEXT_CAP], "info": info}
 
 
+StepHook = Callable[[int, ToolCall | None, Observation], None]
+
+
 def run_episode(policy: Policy, scenario: Scenario, seed: int,
-                reward_config: str | None = None, max_steps: int | None = None) -> Outcome:
+                reward_config: str | None = None, max_steps: int | None = None,
+                on_step: StepHook | None = None) -> Outcome:
     """Play ``policy`` on ``scenario`` with ``seed`` until the episode ends or the policy
-    raises. Only a policy with ``needs_truth`` is given the ground truth."""
+    raises. Only a policy with ``needs_truth`` is given the ground truth. ``on_step``
+    (for display) sees the incident page as step 0, then every call and observation."""
     began = time.perf_counter()
     episode = Episode(scenario, max_steps=max_steps, reward_config=reward_config)
     error = None
@@ -64,12 +70,16 @@ def run_episode(policy: Policy, scenario: Scenario, seed: int,
         start_t = episode.world.now
         truths = list(episode.truths) if policy.needs_truth else None
         policy.reset(obs, episode.tools, policy_seed(scenario.id, seed), truths)
+        if on_step is not None:
+            on_step(0, None, obs)
         step_usage = getattr(policy, "last_step_usage", None)
         while not episode.done:
             call = policy.act(obs)
             obs = episode.step(call).observation
             if step_usage is not None:
                 episode.trace[-1].info["usage"] = dict(step_usage())
+            if on_step is not None:
+                on_step(len(episode.trace), call, obs)
     except Exception as exc:  # a policy (or environment) failure is this episode's error
         error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         error += "\n" + "".join(traceback.format_tb(exc.__traceback__)[-3:])
