@@ -99,3 +99,20 @@ def test_pickle_and_deepcopy_round_trip() -> None:
         assert clone.state_hash() == ep.state_hash()
         nxt = ToolCall("list_fleet_actions", {"minutes": 30})
         assert clone.step(nxt).observation.text == copy.deepcopy(ep).step(nxt).observation.text
+
+
+def test_fork_matches_a_deep_copy_and_leaves_the_original_alone() -> None:
+    ep = warroom.make(SAMPLE_IDS[0])
+    ep.reset(seed=2)
+    for act in ACTIONS:
+        ep.step(act)
+    world = ep.world
+    before = world.state_hash()
+    deep, fork = copy.deepcopy(world), world.fork()
+    for w in (deep, fork):
+        w.edit_single("traffic").multiplier *= 1.3
+        w.edit_item("services", "checkout").replicas = 9
+        w.advance(1800)
+    assert deep.state_hash() == fork.state_hash()
+    assert world.state_hash() == before
+    assert world.head.services["checkout"].replicas != 9

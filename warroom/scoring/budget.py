@@ -13,7 +13,6 @@ share of all requests in the window.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 
@@ -24,7 +23,7 @@ def extra_error_share(actual: Any, counterfactual: Any, t0: float, t1: float,
         return 0.0
     end = t1 + tail_s
     if tail_s > 0:
-        actual = copy.deepcopy(actual)
+        actual = actual.fork()
         actual.advance_to(end)
     counterfactual.advance_to(end)
     excess: dict[tuple[str, str], float] = {}

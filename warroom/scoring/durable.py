@@ -9,7 +9,6 @@ rogue autoscaler is undone at its next cycle.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from ..world.faults import FAULTS, Truth
@@ -40,7 +39,7 @@ def slo_violations(world: World) -> list[str]:
 
 def check(world: World, truths: list[Truth], minutes: float = 30.0, bump: float = 1.3,
           settle_min: float = 10.0, every_min: float = 5.0) -> DurableResult:
-    w = copy.deepcopy(world)
+    w = world.fork()
     traffic = w.edit_single("traffic")
     traffic.multiplier *= bump
     violations: list[str] = []

@@ -10,7 +10,6 @@ anything). ``final`` returns that result: a plain JSON-able dict with ``success`
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..env.types import TraceStep
@@ -104,7 +103,7 @@ class Grader:
         """Called by the episode before the first write runs: keep the world as it is, the
         start of the counterfactual where the agent does nothing (reads only pass time)."""
         if self.counterfactual is None:
-            self.counterfactual = copy.deepcopy(self.episode.world)
+            self.counterfactual = self.episode.world.fork()
 
     def _grade(self) -> dict[str, Any]:
         gt, lg, cfg, world = self.gt, self.ledger, self.cfg, self.episode.world
