@@ -79,3 +79,10 @@ def test_run_plays_the_episode_exactly_as_eval_does() -> None:
     out = run_episode(make_policy("random"), make(SID).scenario, 3)
     assert cli["state_hash"] == out.state_hash and cli["steps"] == out.steps
     assert cli["result"]["score"] == out.result["score"]
+
+
+def test_play_shows_bracketed_tool_output_verbatim() -> None:
+    res = runner.invoke(app, ["play", "rogue_autoscaler/catalog/medium/v1"],
+                        input="tools\nquit\n")
+    assert "[page]" in res.output  # alert severities, not swallowed as markup
+    assert "[read]" in res.output and "[write]" in res.output

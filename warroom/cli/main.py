@@ -135,22 +135,24 @@ def play(scenario: str = typer.Argument(..., help="catalog id or path to a scena
             continue
         if line == "tools":
             for spec in REGISTRY.values():
-                render.console.print(f"  {spec.name:<20} [{spec.kind}] {spec.description[:70]}")
+                render.console.print(f"  {spec.name:<20} [{spec.kind}] {spec.description[:70]}",
+                                     markup=False)
             continue
         if line.startswith("help "):
             found = REGISTRY.get(line[5:].strip())
             if found is None:
                 render.console.print("unknown tool; type 'tools'")
                 continue
-            render.console.print(found.description)
+            render.console.print(found.description, markup=False)
             for p in found.params:
                 render.console.print(f"  {p.name}{'' if p.required else '?'}: "
-                                     f"{p.schema.get('type', 'any')} - {p.description}")
+                                     f"{p.schema.get('type', 'any')} - {p.description}",
+                                     markup=False)
             continue
         try:
             call = parse_line(line)
         except ValueError as exc:
-            render.console.print(f"[red]{exc}[/]")
+            render.console.print(str(exc), style="red", markup=False)
             continue
         res = ep.step(call)
         render.show_observation(res.observation, limit=10_000)

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
+from rich.text import Text
 
 from ..env.types import Observation, ToolCall
 
@@ -14,13 +15,15 @@ console = Console(highlight=False, soft_wrap=True)
 
 def show_call(step: int, call: ToolCall) -> None:
     args = ", ".join(f"{k}={v!r}" for k, v in call.arguments.items())
-    console.print(f"[bold cyan]#{step}[/] [bold]{call.name}[/]({args})")
+    console.print(Text.assemble((f"#{step} ", "bold cyan"), (call.name, "bold"), f"({args})"))
 
 
 def show_observation(obs: Observation, limit: int = 1600) -> None:
     text = obs.text if len(obs.text) <= limit else obs.text[:limit] + " ..."
     style = "red" if not obs.ok else "white"
-    console.print(Panel(text, style=style, title=obs.time, title_align="right", expand=False))
+    # Text, not a markup string: tool output such as "[page]" must print as it is
+    console.print(Panel(Text(text), style=style, title=obs.time, title_align="right",
+                        expand=False))
 
 
 def show_result(result: dict[str, Any] | None) -> None:
