@@ -51,3 +51,21 @@ def test_eval_llm_unreachable_endpoint_fails_before_the_batch(tmp_path: Path) ->
     assert res.exit_code != 0
     assert "cannot" in res.output.lower() or "connect" in res.output.lower()
     assert not (tmp_path / "r" / "episodes.jsonl").exists()
+
+
+def test_a_model_that_stops_answering_is_reported_per_policy(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with FakeOpenAIServer(lambda request, i: {"status": 401, "error": "key revoked"}) as srv:
+        res = CliRunner().invoke(app, [
+            "eval", "--policies", "llm,oracle", "--model", "fake-model", "--base-url",
+            srv.url, "--tier", "easy", "--n", "2", "--workers", "1", "--out", str(out),
+            "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "ERRORS in 2 of 2 episodes" in res.output
+    summary = json.loads((out / "summary.json").read_text())
+    status = {e["policy"]: e["status"] for e in summary["leaderboard"]}
+    assert status["oracle"] == "ok"
+    llm = next(v for k, v in status.items() if k.startswith("llm"))
+    assert llm.startswith("ERRORS in 2 of 2") and "401" in llm
+    assert "ERRORS in 2 of 2" in (out / "report.html").read_text()
+    assert "ERRORS in 2 of 2" in (out / "summary.md").read_text()

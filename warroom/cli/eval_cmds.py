@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..harness import plan, runner
 from ..harness.policies import BUILTIN, PolicySpec, parse_many
@@ -165,6 +166,9 @@ def eval_command(
         console = Console(width=120)
     console.print(leaderboard_table(summary))
     console.print(tier_table(summary))
+    for e in summary["leaderboard"]:
+        if e.get("status", "ok") != "ok":
+            console.print(Text(f"{e['policy']}: {e['status']}", style="bold red"))
     console.print(f"run: {run.path}  ({summary['episodes']} episodes, "
                   f"{summary['run']['total_wall_s']:.1f} s)")
     if report:

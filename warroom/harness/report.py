@@ -75,8 +75,11 @@ def leaderboard_html(board: list[dict[str, Any]]) -> str:
     rows = "".join(f"<tr><td>{e['rank']}</td><td class='l'>{html.escape(e['policy'])}</td>"
                    + "".join(f"<td>{_cell(e, k)}</td>" for k, _ in cols) + "</tr>"
                    for e in board)
+    notes = "".join(f"<p class='status-error'><b>{html.escape(e['policy'])}</b>: "
+                    f"{html.escape(e['status'])}</p>" for e in board
+                    if e.get("status", "ok") != "ok")
     return (f"<table id='leaderboard'><thead><tr><th>#</th><th class='l'>policy</th>{head}"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+            f"</tr></thead><tbody>{rows}</tbody></table>{notes}")
 
 
 def breakdown_html(groups: list[dict[str, Any]], by: str, policies: list[str]) -> str:
@@ -214,6 +217,8 @@ def render_markdown(spec: dict[str, Any], summary: dict[str, Any]) -> str:
                      f"{_pct(e['diagnosis_accuracy'])} | {_pct(e['mitigation_rate'])} | "
                      f"{_num(e['mean_steps'], '{:.1f}')} | {_num(e.get('mean_tokens'), '{:.0f}')} "
                      f"| {_num(e.get('total_cost_usd'), '{:.4f}')} | {e['errors']} |")
+    lines += ["", *[f"**{e['policy']}**: {e['status']}" for e in summary["leaderboard"]
+                     if e.get("status", "ok") != "ok"]]
     tiers = list(dict.fromkeys(g["tier"] for g in summary["groups"]["policy_tier"]))
     cell = {(g["policy"], g["tier"]): g for g in summary["groups"]["policy_tier"]}
     lines += ["", "## Success by tier", "", "| policy | " + " | ".join(tiers) + " |",

@@ -120,6 +120,7 @@ def row_of(record: dict[str, Any]) -> dict[str, Any]:
     row.setdefault("score", float(record.get("result", {}).get("score") or 0.0))
     row.setdefault("steps", record.get("steps", 0))
     row["error"] = bool(record.get("error")) or bool(row.get("error"))
+    row["error_text"] = str(record.get("error") or "")
     for key in ("policy", "tier", "family", "scenario", "seed", "split", "fault"):
         row[key] = record.get(key)
     return row
@@ -162,11 +163,17 @@ def group(rows: Iterable[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str,
 
 
 def leaderboard(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per policy, best first (success rate, then mean score)."""
+    """One entry per policy, best first (success rate, then mean score), each with a
+    ``status``: "ok", or how many episodes failed to run and the first error (a model or
+    endpoint that stopped answering shows here; nothing falls back to another policy)."""
     board = group(rows, ("policy",))
     board.sort(key=lambda e: (-(e["success_rate"] or 0.0), -(e["mean_score"] or 0.0)))
     for i, e in enumerate(board, 1):
         e["rank"] = i
+        failed = [r for r in rows if r.get("policy") == e["policy"] and r["error"]]
+        e["status"] = "ok" if not failed else (
+            f"ERRORS in {len(failed)} of {e['n']} episodes; first: "
+            f"{(failed[0].get('error_text') or 'error').splitlines()[0][:200]}")
     return board
 
 
