@@ -116,3 +116,14 @@ def test_fork_matches_a_deep_copy_and_leaves_the_original_alone() -> None:
     assert deep.state_hash() == fork.state_hash()
     assert world.state_hash() == before
     assert world.head.services["checkout"].replicas != 9
+
+
+def test_fork_is_isolated_from_edits_at_the_same_instant() -> None:
+    ep = warroom.make(SAMPLE_IDS[0])
+    ep.reset(seed=2)
+    world = ep.world
+    world.edit_item("services", "orders").replicas = 5  # edited in place at this instant
+    fork = world.fork()
+    world.edit_item("services", "orders").replicas = 7  # same instant, after the fork
+    assert fork.head.services["orders"].replicas == 5
+    assert world.head.services["orders"].replicas == 7

@@ -144,6 +144,7 @@ class World:
         new.audit = list(self.audit)
         new.records = list(self.records)
         new._fresh = set()
+        self._fresh = set()  # items both heads share must be copied before either edits them
         new._snap_cache = dict(self._snap_cache)
         new._memo = dict(self._memo)
         return new
