@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .physics.flow import solve
+from .physics.integrate import checkpoint
 from .state import State, canonical_hash, to_plain
 from .topology import Topology
 
@@ -122,9 +124,7 @@ class World:
         self._mutations += 1
         if head.since == self.now:
             return head
-        from .physics.integrate import checkpoint  # a version boundary freezes integrators
-
-        new = _shallow_state(head)
+        new = _shallow_state(head)  # a version boundary freezes integrators (checkpoint)
         new.since = self.now
         new.seq = head.seq + 1
         self._fresh = set()
@@ -199,8 +199,6 @@ class World:
     # -- physics -------------------------------------------------------------------------
     def snapshot(self, t: float | None = None) -> Any:
         """Every component's metrics at ``t`` (default: now) on the scrape grid, cached."""
-        from .physics.flow import solve
-
         t = self.now if t is None else t
         version = self.versions[self.version_index(t)]
         t = max(float(int(t) // SCRAPE_S * SCRAPE_S), version.since)
