@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warroom.agents.random_policy import RandomPolicy
-from warroom.env.types import Observation, ToolCall
+from warroom.types import Observation, ToolCall
 
 
 def fails(policy_seed: int) -> bool:

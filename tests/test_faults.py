@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from warroom.env.episode import Episode
+from warroom.harness.checker import check, check_wrong_fix
 from warroom.scenarios.catalog import build, targets_for
-from warroom.scenarios.checker import check, check_wrong_fix
 from warroom.tools.domains.report import categories
 from warroom.world.faults import FAULTS
 from warroom.world.faults.base import FAMILIES

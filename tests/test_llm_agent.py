@@ -16,7 +16,7 @@ from warroom.agents.llm import (
     LLMEndpointError,
     LLMPolicy,
 )
-from warroom.env.types import Observation, ToolCall
+from warroom.types import Observation, ToolCall
 
 try:
     from fake_openai_server import FakeOpenAIServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from warroom.agents.react import parse_action, render_instructions
-from warroom.env.types import ToolCall
 from warroom.tools.registry import schemas
+from warroom.types import ToolCall
 
 NAMES = ["list_alerts", "search_logs", "submit_report"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from warroom.env.episode import Episode
+from warroom.harness.checker import check
 from warroom.scenarios import all_scenarios, generate, get, mix
 from warroom.scenarios.catalog import hops, parse, targets_for, topology_for
-from warroom.scenarios.checker import check
 from warroom.scenarios.files import ScenarioFileError, examples, load, validate
 from warroom.scenarios.tiers import TIERS
 from warroom.world.faults import FAULTS

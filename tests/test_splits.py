@@ -4,8 +4,8 @@ solvable by the oracle; hard is hard for a competent runbook heuristic."""
 from __future__ import annotations
 
 from warroom.env.episode import Episode
+from warroom.harness.checker import check
 from warroom.scenarios import all_scenarios, generate
-from warroom.scenarios.checker import check
 from warroom.scenarios.splits import OOD_COMBOS, OOD_FAULTS, SEED_BASE, SEED_SPAN
 from warroom.world.faults import FAULTS
 

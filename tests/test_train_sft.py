@@ -13,10 +13,10 @@ import torch
 from trl import SFTConfig, SFTTrainer
 
 from warroom.agents import POLICIES, Policy, register_policy
-from warroom.env.types import Observation, ToolCall
 from warroom.tools.registry import schemas
 from warroom.train.sft import export_sft, load_sft
 from warroom.train.tiny import build_model, build_tokenizer
+from warroom.types import Observation, ToolCall
 
 pytestmark = pytest.mark.train
 

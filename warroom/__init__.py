@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .env.episode import Episode
-from .env.types import Observation, StepResult, ToolCall
+from .types import Observation, StepResult, ToolCall
 
 __version__ = "0.1.0"
 __all__ = ["Episode", "Observation", "StepResult", "ToolCall", "make"]

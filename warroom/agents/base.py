@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..env.types import Observation, ToolCall
+from ..types import Observation, ToolCall
 from ..world.faults import Truth
 
 

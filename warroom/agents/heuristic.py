@@ -16,7 +16,7 @@ import re
 from collections.abc import Generator
 from typing import Any
 
-from ..env.types import Observation, ToolCall
+from ..types import Observation, ToolCall
 from ..world.faults import Truth
 from . import heuristic_infra as infra
 from .base import Policy, register_policy

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 from .heuristic_signs import Hypothesis, Notes
 
 DB_ERRORS = ("too many clients", "No space left", "could not extend file", "statement timeout",

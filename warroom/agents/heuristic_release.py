@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 from .heuristic_signs import POOL, Hypothesis, Notes, seconds
 
 RECENT_S = 3 * 3600.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 
 RECENT_S = 3 * 3600.0
 POOL = ("QueuePool limit", "Connection is not available", "acquire connection")

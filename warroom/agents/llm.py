@@ -30,7 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from ..env.types import Observation, ToolCall
+from ..types import Observation, ToolCall
 from ..world.faults import Truth
 from . import react
 from .base import Policy, register_policy

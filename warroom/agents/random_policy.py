@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from ..env.types import Observation, ToolCall
+from ..types import Observation, ToolCall
 from ..world.faults import Truth
 from .base import Policy, register_policy
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 
 STOP = ["\nObservation:"]
 _ACTION = re.compile(r"^\s*Action\s*:\s*(.*)$", re.MULTILINE | re.IGNORECASE)

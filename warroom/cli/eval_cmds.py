@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,6 @@ from ..harness.policies import BUILTIN, PolicySpec, parse_many
 from ..harness.rundir import RunDir, default_path
 from ..harness.stats import TIER_ORDER
 from . import options
-
-DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _pct(x: float | None) -> str:
@@ -117,7 +114,7 @@ def eval_command(
                               "(several give pass@k and pass^k)"),
     out: Path | None = typer.Option(None, help="run directory (default runs/<time>-<hash>)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
-    workers: int = typer.Option(DEFAULT_WORKERS, help="local worker processes"),
+    workers: int = typer.Option(plan.DEFAULT_WORKERS, help="local worker processes"),
     backend: str = typer.Option("local", help="local or ray"),
     address: str | None = typer.Option(None, help="Ray cluster address (--backend ray)"),
     resume: bool = typer.Option(False, help="continue the run in --out (default: the "
@@ -210,12 +207,26 @@ def bench_command(
     """Speed and memory figures: latency, throughput, memory, eval time and speed-ups."""
     from ..harness.bench import format_bench, run_bench
 
-    figures = run_bench(quick=quick, with_eval=not skip_eval, with_ray=ray,
-                        with_servers=servers)
+    figures = run_bench(quick=quick, with_eval=not skip_eval, with_ray=ray)
+    if servers:
+        figures["servers"] = _server_figures()
     if as_json:
         typer.echo(json.dumps(figures, indent=2, default=str))
         return
     typer.echo(format_bench(figures))
+
+
+def _server_figures() -> dict[str, Any]:
+    """MCP and OpenEnv throughput; a missing extra or a failing server is a figure."""
+    try:
+        from ..servers import bench as server_bench
+    except ImportError as exc:
+        return {"skipped": f"warroom.servers.bench unavailable: {exc}"}
+    try:
+        figures: dict[str, Any] = server_bench.bench_servers()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return figures
 
 
 def register(app: typer.Typer) -> None:

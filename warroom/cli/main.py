@@ -15,11 +15,11 @@ import typer
 
 from .. import make
 from ..agents import make_policy
-from ..env.types import ToolCall
 from ..harness.episode import StepHook
 from ..harness.episode import run_episode as play_episode
 from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
+from ..types import ToolCall
 from . import options, render
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,

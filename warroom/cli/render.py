@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
-from ..env.types import Observation, ToolCall
+from ..types import Observation, ToolCall
 
 console = Console(highlight=False, soft_wrap=True)
 

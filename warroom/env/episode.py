@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..scenarios.setup import start
 from ..scenarios.spec import Scenario
 from ..tools.registry import (
     FINAL,
@@ -25,12 +26,11 @@ from ..tools.registry import (
     paginate,
     validate,
 )
+from ..types import Observation, StepResult, ToolCall, TraceStep
 from ..world.alerts import active_alerts
 from ..world.faults import Truth
 from ..world.telemetry import fmt
 from ..world.world import World
-from .setup import start
-from .types import Observation, StepResult, ToolCall, TraceStep
 
 INVALID_COST_S = 2.0
 

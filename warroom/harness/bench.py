@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import make
-from ..env.types import ToolCall
+from ..types import ToolCall
 from . import plan, runner
 from .batch import run_tasks
 from .policies import BUILTIN, PolicySpec
@@ -156,7 +156,6 @@ def bench_scaling(ids: list[str], with_ray: bool) -> dict[str, Any]:
 
 def bench_default_eval() -> dict[str, Any]:
     """Wall time of ``warroom eval`` with its defaults (run dir in a temp folder)."""
-    from ..cli.eval_cmds import DEFAULT_WORKERS
     from .report import write_report
 
     t0 = time.perf_counter()
@@ -165,28 +164,15 @@ def bench_default_eval() -> dict[str, Any]:
     spec = plan.make_spec(specs, ids, [0], None, {"split": "test", "n": plan.DEFAULT_N})
     with tempfile.TemporaryDirectory() as tmp:
         run = runner.start(Path(tmp) / "run", spec)
-        summary = runner.execute_run(run, "local", DEFAULT_WORKERS, progress=False)
+        summary = runner.execute_run(run, "local", plan.DEFAULT_WORKERS, progress=False)
         write_report(run.path)
     return {"wall_s": round(time.perf_counter() - t0, 1), "episodes": summary["episodes"],
-            "workers": DEFAULT_WORKERS,
+            "workers": plan.DEFAULT_WORKERS,
             "success": {e["policy"]: round(e["success_rate"], 3)
                         for e in summary["leaderboard"]}}
 
 
-def bench_servers() -> dict[str, Any]:
-    try:
-        from ..servers import bench as server_bench  # type: ignore[attr-defined,unused-ignore]
-    except ImportError as exc:
-        return {"skipped": f"warroom.servers.bench unavailable: {exc}"}
-    try:
-        figures: dict[str, Any] = server_bench.bench_servers()
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"}
-    return figures
-
-
-def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True,
-              with_servers: bool = False) -> dict[str, Any]:
+def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True) -> dict[str, Any]:
     """Every figure in one dict (``quick`` shrinks the samples for a smoke run)."""
     ids = _sample_ids(3 if quick else 9)
     figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "quick": quick}}
@@ -197,8 +183,6 @@ def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True
     figures["scaling"] = bench_scaling(_sample_ids(4 if quick else 60), with_ray)
     if with_eval:
         figures["default_eval"] = bench_default_eval()
-    if with_servers:
-        figures["servers"] = bench_servers()
     return figures
 
 

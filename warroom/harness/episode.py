@@ -16,8 +16,8 @@ from typing import Any
 
 from ..agents.base import Policy
 from ..env.episode import Episode
-from ..env.types import Observation, ToolCall, TraceStep
 from ..scenarios.spec import Scenario
+from ..types import Observation, ToolCall, TraceStep
 
 TEXT_CAP = 4000
 

@@ -7,6 +7,7 @@ holds everything needed to rebuild the task list, so ``--resume`` reads it back 
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from .policies import PolicySpec
 from .rundir import SPEC_VERSION, git_revision
 from .tasks import Task
 
+DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))  # local worker processes
 DEFAULT_N = 24  # scenarios per tier in the default eval (3 tiers x 3 baselines: < 2 min)
 
 

@@ -42,10 +42,10 @@ from mcp.types import TextContent, ToolAnnotations
 from pydantic import Field
 
 import warroom
-from warroom.env.types import ToolCall
 from warroom.scenarios import all_scenarios, generate, get
 from warroom.scenarios.spec import Scenario
 from warroom.tools.registry import READ, WRITE, ToolSpec, load_all
+from warroom.types import ToolCall
 
 CAPABILITY = "tools"
 

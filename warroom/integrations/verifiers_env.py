@@ -31,10 +31,10 @@ from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import Field
 
 import warroom
-from warroom.env.types import ToolCall
 from warroom.scenarios import generate, get
 from warroom.scenarios.spec import Scenario
 from warroom.tools.registry import READ, WRITE, ToolSpec, load_all
+from warroom.types import ToolCall
 
 PLUGIN_ID = "warroom_verifiers"
 

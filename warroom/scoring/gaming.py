@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 from ..world.faults import FAULTS, Truth
 
 WORKLOADS = ("service", "gateway", "worker", "edge", "postgres", "redis", "queue")

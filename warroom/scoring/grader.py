@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..env.types import TraceStep
+from ..types import TraceStep
 from ..world.faults import FAULTS
 from . import (
     budget,

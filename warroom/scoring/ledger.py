@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..env.types import TraceStep
+from ..types import TraceStep
 from .actions import Action, classify
 from .groundtruth import GroundTruth
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..env.episode import Episode
-from ..env.types import Observation
+from ..types import Observation
 
 DEFAULT_MAX_OPEN = 64
 DEFAULT_IDLE_TIMEOUT_S = 900.0

@@ -18,8 +18,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from ..env.types import Observation, StepResult, ToolCall
 from ..tools.registry import FINAL, READ, WRITE, load_all
+from ..types import Observation, StepResult, ToolCall
 from .episodes import EpisodeError, EpisodeStore, Held
 
 START, END = "start_incident", "end_incident"

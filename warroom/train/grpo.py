@@ -25,8 +25,8 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Literal
 
-from ..env.types import ToolCall
 from ..tools.registry import READ, REGISTRY, ToolSpec, load_all
+from ..types import ToolCall
 
 Reward = Literal["score", "success"]
 _SCALARS = (str, int, float, bool, type(None))

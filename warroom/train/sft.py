@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..env.types import ToolCall
+from ..types import ToolCall
 
 
 def _field(result: Any, key: str, default: Any = None) -> Any:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..env.episode import Episode
-from ..env.types import ToolCall
+from ..scenarios.spec import Scenario
 from ..scoring import durable
-from .spec import Scenario
+from ..types import ToolCall
 
 
 @dataclass

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..scenarios.overrides import apply_overrides
-from ..scenarios.spec import Scenario
 from ..world import fleet, noise, ops  # noqa: F401  (registers event handlers and policies)
 from ..world.build import build_world
 from ..world.faults import FAULTS, Truth
 from ..world.faults.distractors import DISTRACTORS
 from ..world.world import World
+from .overrides import apply_overrides
+from .spec import Scenario
 
 
 def world_seed(scenario: Scenario, seed: int) -> int:
