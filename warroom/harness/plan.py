@@ -8,6 +8,7 @@ holds everything needed to rebuild the task list, so ``--resume`` reads it back 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -43,7 +44,9 @@ def _allot(n: int, sizes: dict[str, int], offset: int) -> dict[str, int]:
 def select(split: str | None = "test", tiers: list[str] | None = None,
            families: list[str] | None = None, n: int | None = DEFAULT_N,
            seed: int = 0) -> list[str]:
-    """Scenario ids: ``n`` per tier (None: all), stratified by family, deterministic."""
+    """Scenario ids: ``n`` per tier (None: all), stratified by family, deterministic, each
+    scenario at most once; a tier with fewer than ``n`` gives its whole pool (noted on
+    stderr)."""
     ids: list[str] = []
     for tier in tiers or list(TIERS):
         pool = [s for s in generate(split=split, tier=tier)
@@ -54,6 +57,10 @@ def select(split: str | None = "test", tiers: list[str] | None = None,
         if n is None:
             ids.extend(s.id for s in pool)
             continue
+        if n > len(pool):
+            where = f"{split or 'all'}/{tier}" + (f" ({', '.join(families)})" if families else "")
+            print(f"note: {where} holds {len(pool)} scenarios, fewer than the "
+                  f"{n} asked: taking all {len(pool)} once each", file=sys.stderr)
         for fam, k in _allot(n, sizes, seed).items():
             if k:
                 ids.extend(s.id for s in generate(split=split, tier=tier, n=k, seed=seed,

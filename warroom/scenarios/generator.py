@@ -3,7 +3,8 @@
 ``generate(split, tier, n, seed, family)`` filters the catalog; with ``n`` it draws ``n``
 scenarios whose fault types follow ``mix(...)`` (uniform over the fault types present, so
 rare families are not drowned by families with many targets): each draw picks a fault type
-from the mix, then the next unused scenario of that type in a seeded order. Same
+from the mix, then the next unused scenario of that type in a seeded order; a type whose
+scenarios are all drawn leaves the mix (renormalised), so no scenario is drawn twice. Same
 arguments, same list, in any process.
 """
 
@@ -43,18 +44,19 @@ def generate(split: str | None = None, tier: str | None = None, n: int | None = 
     for items in by_type.values():
         items.sort(key=lambda s: noise.bits(seed, key, noise.sid(s.id)))
     weights = mix(split, tier, family)
-    types = sorted(weights)
-    used = dict.fromkeys(types, 0)
+    used = dict.fromkeys(weights, 0)
     out = []
     for i in range(n):
+        left = [t for t in sorted(weights) if used[t] < len(by_type[t])]
         r = noise.unit(seed, key, 7, i)
-        acc, pick = 0.0, types[-1]
-        for t in types:
+        if len(left) < len(weights):
+            r *= sum(weights[t] for t in left)
+        acc, pick = 0.0, left[-1]
+        for t in left:
             acc += weights[t]
             if r < acc:
                 pick = t
                 break
-        items = by_type[pick]
-        out.append(items[used[pick] % len(items)])
+        out.append(by_type[pick][used[pick]])
         used[pick] += 1
     return out
