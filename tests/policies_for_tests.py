@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from warroom.agents.random_policy import RandomPolicy
@@ -28,4 +29,15 @@ class BoomPolicy(RandomPolicy):
         self.acted += 1
         if self.doomed and self.acted == 3:
             raise RuntimeError("boom: the policy failed on purpose")
+        return super().act(observation)
+
+
+class SlowRandomPolicy(RandomPolicy):
+    """The random policy, 15 ms of wall time per action: a run lasts long enough to be
+    interrupted at a chosen moment. Wall time never enters the simulation."""
+
+    name = "slow"
+
+    def act(self, observation: Observation) -> ToolCall:
+        time.sleep(0.015)
         return super().act(observation)
