@@ -10,6 +10,7 @@ name real components.
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,51 @@ def _read(path: Path) -> Any:
     return yaml.safe_load(text)
 
 
+def _unreadable(path: Path, exc: Exception) -> str:
+    """One line for a file that cannot be read or parsed (no parser traceback)."""
+    if isinstance(exc, FileNotFoundError):
+        return f"(file): {path} does not exist"
+    if isinstance(exc, IsADirectoryError):
+        return f"(file): {path} is a directory, expected a .yaml or .json scenario file"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"(file): not UTF-8 text (byte {exc.start}: {exc.reason})"
+    if isinstance(exc, OSError):
+        return f"(file): cannot read {path}: {exc.strerror or exc}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"(file): not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"(file): not valid YAML: {where}{problem}"
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    near = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+def _schema_problem(err: Any) -> str:
+    """A pydantic error as ``field: what was wrong; what was expected``."""
+    field = _field(tuple(err["loc"]))
+    if err["type"] == "extra_forbidden":
+        name = str(err["loc"][-1])
+        return (f"{field}: unknown field{_suggest(name, sorted(Scenario.model_fields))}; "
+                f"valid: {', '.join(sorted(Scenario.model_fields))}"
+                if len(err["loc"]) == 1 else f"{field}: unknown field")
+    if err["type"] == "missing":
+        return f"{field}: required field is missing"
+    got = err.get("input")
+    shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
+    return f"{field}: {err['msg']} (got {shown}, of type {type(got).__name__})"
+
+
 def parse(data: Any, name: str = "") -> tuple[Scenario | None, list[str]]:
     """A scenario from already-read data, and the problems found (field: message)."""
+    if data is None:
+        return None, ["(file): the file is empty; expected a mapping of scenario fields "
+                      "(title, topology, tier, faults, ...)"]
     if not isinstance(data, dict):
-        return None, [f"(file): expected a mapping of scenario fields, got "
+        return None, [f"(file): expected a mapping of scenario fields, got a "
                       f"{type(data).__name__}"]
     data = dict(data)
     data.setdefault("id", f"file:{name}" if name else "file:scenario")
@@ -56,7 +98,7 @@ def parse(data: Any, name: str = "") -> tuple[Scenario | None, list[str]]:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, [f"{_field(tuple(e['loc']))}: {e['msg']}" for e in exc.errors()]
+        return None, [_schema_problem(e) for e in exc.errors()]
     return sc, semantic_problems(sc)
 
 
@@ -67,8 +109,9 @@ def semantic_problems(sc: Scenario) -> list[str]:
     for i, f in enumerate(sc.faults):
         ft = FAULTS.get(f.type)
         if ft is None:
-            problems.append(f"faults[{i}].type: unknown fault type {f.type!r}; see "
-                            f"docs/faults.md (e.g. {', '.join(sorted(FAULTS)[:4])})")
+            problems.append(f"faults[{i}].type: unknown fault type {f.type!r}"
+                            f"{_suggest(f.type, sorted(FAULTS))}; `warroom list` and "
+                            f"docs/faults.md name the {len(FAULTS)} fault types")
             continue
         if sc.topology not in ft.topologies:
             problems.append(f"faults[{i}].type: {f.type} does not apply to the "
@@ -81,7 +124,8 @@ def semantic_problems(sc: Scenario) -> list[str]:
     for i, d in enumerate(sc.distractors):
         kind = DISTRACTORS.get(d.type)
         if kind is None:
-            problems.append(f"distractors[{i}].type: unknown distractor {d.type!r}; valid: "
+            problems.append(f"distractors[{i}].type: unknown distractor {d.type!r}"
+                            f"{_suggest(d.type, sorted(DISTRACTORS))}; valid: "
                             f"{', '.join(sorted(DISTRACTORS))}")
         elif d.target not in kind.targets(topo):
             problems.append(f"distractors[{i}].target: {d.type} cannot target {d.target!r}; "
@@ -98,10 +142,8 @@ def validate(path: str | Path) -> list[str]:
     path = Path(path)
     try:
         data = _read(path)
-    except FileNotFoundError:
-        return [f"(file): {path} does not exist"]
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        return [f"(file): not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
+        return [_unreadable(path, exc)]
     return parse(data, path.stem)[1]
 
 
