@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import yaml
 
-from .. import make
+from .. import Episode, make
 from ..agents import make_policy
 from ..harness.episode import StepHook
 from ..harness.episode import run_episode as play_episode
 from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
 from ..types import ToolCall
-from . import options, render
+from . import choices, options, render
+from .errors import clean, fail, user_errors
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="warroom: a deterministic incident war room for AI agents.")
@@ -36,6 +38,9 @@ def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or oo
              family: str | None = typer.Option(None, help="fault family, e.g. database"),
              as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List scenario ids with their family, fault, tier and split."""
+    choices.check("split", [split] if split else None)
+    choices.check("tier", [tier] if tier else None)
+    choices.check("family", [family] if family else None)
     rows = [{"id": s.id, "family": s.family, "fault": s.faults[0].type, "tier": s.tier,
              "split": s.split} for s in generate(split=split, tier=tier, family=family)]
     if as_json:
@@ -46,13 +51,32 @@ def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or oo
     typer.echo(f"{len(rows)} scenarios", err=True)
 
 
+def open_episode(scenario: str) -> Episode:
+    """The episode for a catalog id or a scenario file; a clean error for a bad one."""
+    with user_errors():
+        try:
+            return make(scenario)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+        except (yaml.YAMLError, json.JSONDecodeError) as exc:
+            fail(f"{scenario}: not a valid scenario file: {exc}")
+
+
+def build_policy(policy: str, policy_kwargs: dict[str, Any] | None = None) -> Any:
+    """A policy by name; a clean error naming the valid ones."""
+    try:
+        return make_policy(policy, **(policy_kwargs or {}))
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+
+
 def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = None,
                 on_step: StepHook | None = None, policy_kwargs: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
     """Run ``policy`` on ``scenario`` with ``seed`` (exactly as ``warroom eval`` plays that
     episode); return the JSON-able record."""
-    sc = make(scenario).scenario
-    agent = make_policy(policy, **(policy_kwargs or {}))
+    sc = open_episode(scenario).scenario
+    agent = build_policy(policy, policy_kwargs)
     out = play_episode(agent, sc, seed, max_steps=max_steps, on_step=on_step)
     return {"scenario": sc.id, "seed": seed, "policy": policy, "steps": out.steps,
             "state_hash": out.state_hash, "result": out.result, "error": out.error,
@@ -78,11 +102,7 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
             render.show_call(step, call)
         render.show_observation(obs)
 
-    try:
-        record = run_episode(scenario, policy, seed, max_steps, None if as_json else show,
-                             kwargs)
-    except KeyError as exc:
-        raise typer.BadParameter(str(exc.args[0])) from None
+    record = run_episode(scenario, policy, seed, max_steps, None if as_json else show, kwargs)
     if as_json:
         _emit(record)
     else:
@@ -118,7 +138,7 @@ def play(scenario: str = typer.Argument(..., help="catalog id or path to a scena
          seed: int = typer.Option(0, help="episode seed")) -> None:
     """Play an incident yourself: type tool calls at the prompt."""
     load_all()
-    ep = make(scenario)
+    ep = open_episode(scenario)
     render.show_observation(ep.reset(seed=seed), limit=10_000)
     render.console.print(PLAY_HELP)
     while not ep.done:
@@ -160,6 +180,7 @@ def play(scenario: str = typer.Argument(..., help="catalog id or path to a scena
 
 
 @app.command()
+@clean
 def validate(path: Path = typer.Argument(..., help="scenario YAML or JSON file"),
              as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Check a scenario file; errors name the offending field."""
