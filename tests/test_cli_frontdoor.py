@@ -136,3 +136,129 @@ def test_resume_with_extend_grows_the_run(tmp_path: Path) -> None:
     spec = json.loads((out / "spec.json").read_text("utf-8"))
     assert [p["label"] for p in spec["policies"]] == ["oracle", "random"]
     assert spec["seeds"] == [0, 1] and len(spec["extended"]) == 1
+
+
+# --- play: arguments, did you mean, the rubric ------------------------------------------
+
+SID = "db_connection_leak/checkout/medium/v1"
+REPORT = ('submit_report root_cause={"component": "checkout", "category": '
+          '"database/connection_leak"} summary="pool=5 leaked: rolled back"')
+
+
+def test_play_arguments_parse_as_shell_words_or_json() -> None:
+    from warroom.cli.play import parse_line
+
+    assert parse_line('t x={"a": 1}').arguments == {"x": {"a": 1}}
+    assert parse_line("t x='{\"a\": [1, 2]}' n=5 on=true").arguments == {
+        "x": {"a": [1, 2]}, "n": 5, "on": True}
+    call = parse_line(REPORT)
+    assert call.arguments["root_cause"] == {"component": "checkout",
+                                            "category": "database/connection_leak"}
+    assert call.arguments["summary"] == "pool=5 leaked: rolled back"
+    assert parse_line("t a= b=x").arguments == {"a": "", "b": "x"}
+    for bad, says in (("t a=1 two words", "expected key=value, got 'two'"),
+                      ("t a={bad", "not valid JSON"), ("t a='open", "No closing")):
+        with pytest.raises(ValueError, match=says):
+            parse_line(bad)
+
+
+def _panel_times(output: str) -> list[str]:
+    import re
+
+    return re.findall(r"─ (\d{4}-\d\d-\d\dT[\d:.]+Z) ─", output)
+
+
+def test_play_typos_get_did_you_mean_and_cost_no_time() -> None:
+    plain = runner.invoke(app, ["play", SID], input="list_alerts\nquit\n")
+    typos = runner.invoke(app, ["play", SID], input="query_metric service=checkout\n"
+                          "query_metrics servce=checkout metric=cpu\nclear\n"
+                          "list_alerts\nquit\n")
+    assert typos.exit_code == 0, typos.output
+    text = " ".join(typos.output.split())
+    assert "unknown tool 'query_metric'; did you mean 'query_metrics'?" in text
+    assert "query_metrics has no argument 'servce'; did you mean 'service'" in text
+    assert "unknown tool 'clear'" in text and "no simulated time passed" in text
+    assert _panel_times(typos.output) == _panel_times(plain.output)
+    assert len(_panel_times(plain.output)) == 2  # the page and list_alerts
+
+
+def test_play_shows_the_rubric_after_the_report() -> None:
+    res = runner.invoke(app, ["play", SID], input=f"list_alerts\n{REPORT}\n")
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "score=" in out and "diagnosis" in out and "safety" in out
+    assert "oversight n/a" in out  # does not apply: not shown as lost points
+    assert "oversight 0.00" not in out
+    assert "weight" in out and "weighted mean" in out
+
+
+# --- rendering: wrapped, never cut --------------------------------------------------------
+
+BORDER = "│╭╮╰╯─"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.translate({ord(c): " " for c in BORDER}).split())
+
+
+def test_run_at_80_columns_wraps_the_incident_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warroom
+    from warroom.cli import render
+
+    monkeypatch.setattr(render.console, "width", 80)
+    res = runner.invoke(app, ["run", SID, "--policy", "heuristic"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    page = warroom.make(SID).reset(seed=0).text
+    assert max(len(line) for line in page.splitlines()) > 76  # the test means something
+    assert _words(page) in _words(res.output)
+    assert "Budget:" in res.output and ("SUCCESS" in res.output or "FAILED" in res.output)
+
+
+def test_long_tool_errors_wrap_at_any_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    from warroom.cli import render
+    from warroom.types import Observation
+
+    text = "ERROR: unknown tool 'x'. Valid tools: " + ", ".join(f"tool_{i}" for i in range(80))
+    for width in (80, 200):
+        monkeypatch.setattr(render.console, "width", width)
+        with render.console.capture() as cap:
+            render.show_observation(Observation(text, None, "x", False, "bad", "T", 1))
+        out = cap.get()
+        assert max(len(line) for line in out.splitlines()) <= width
+        assert _words(text) in _words(out)
+
+
+def test_list_and_tools_print_headers_and_whole_descriptions(monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    from warroom.cli import render
+    from warroom.tools.registry import REGISTRY
+
+    res = runner.invoke(app, ["list", "--tier", "hard", "--family", "cache"])
+    assert res.exit_code == 0
+    assert res.stdout.splitlines()[0].split() == ["ID", "FAMILY", "TIER", "SPLIT"]
+    monkeypatch.setattr(render.console, "width", 80)
+    out = runner.invoke(app, ["tools"]).output
+    assert out.splitlines()[0].split() == ["domain", "tool", "kind", "cost", "description"]
+    longest = max(REGISTRY.values(), key=lambda s: len(s.description))
+    assert len(longest.description) > 80 and _words(longest.description) in _words(out)
+    domains = [line.split()[0] for line in out.splitlines()[1:]
+               if line[:1].strip() and not line.startswith(" ")]
+    assert domains == sorted(set(domains))  # each domain once, in order
+
+
+def test_tools_json_has_kind_cost_and_domain() -> None:
+    rows = json.loads(runner.invoke(app, ["tools", "--json"]).output)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["query_metrics"]["kind"] == "read"
+    assert by_name["rollback_deploy"]["kind"] == "write"
+    assert by_name["rollback_deploy"]["cost_s"] > by_name["query_metrics"]["cost_s"] > 0
+    assert by_name["query_metrics"]["domain"] and by_name["query_metrics"]["parameters"]
+
+
+def test_version() -> None:
+    import warroom
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"warroom {warroom.__version__}"
