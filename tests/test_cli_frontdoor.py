@@ -262,3 +262,9 @@ def test_version() -> None:
 
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.strip() == f"warroom {warroom.__version__}"
+
+
+def test_report_and_export_refuse_bad_input_cleanly(tmp_path: Path) -> None:
+    assert_clean_error(["report", str(tmp_path)], 2, "not a run directory")
+    assert_clean_error(["export-sft", "--split", "nope", "-o", str(tmp_path / "x.jsonl")], 2,
+                       "unknown --split 'nope'")
