@@ -4,10 +4,9 @@ traceback."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -15,8 +14,6 @@ from rich.text import Text
 
 USAGE = 2
 FAILURE = 1
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def err_console() -> Console:
@@ -47,13 +44,3 @@ def user_errors() -> Iterator[None]:
     except (FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
         fail(str(exc))
 
-
-def clean(fn: F) -> F:
-    """Decorate a command so that ``user_errors`` applies to all of it."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with user_errors():
-            return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]

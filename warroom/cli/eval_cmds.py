@@ -20,7 +20,7 @@ from ..harness.policies import BUILTIN, PolicySpec, parse_many
 from ..harness.rundir import RunDir, default_path, extended_spec, spec_differences
 from ..harness.stats import TIER_ORDER
 from . import choices, options
-from .errors import FAILURE, clean, fail
+from .errors import FAILURE, fail, user_errors
 
 
 def _pct(x: float | None) -> str:
@@ -169,7 +169,6 @@ def _resume(ctx: typer.Context, path: Path, extend: bool, policies: list[PolicyS
     return run
 
 
-@clean
 def eval_command(
     ctx: typer.Context,
     policies: str = typer.Option(",".join(BUILTIN), help="comma-separated policies; "
@@ -225,18 +224,20 @@ def eval_command(
         specs = _policies(policies, llm) if _given(ctx, "policies") else None
         if specs is not None:
             _check_policies(specs)
-        run = _resume(ctx, out or _latest_run(), extend, specs, seeds, reward_config,
-                      {key: value for key, option, value in (
-                          ("split", "split", split), ("tiers", "tier", tiers),
-                          ("families", "family", families), ("n", "n", n))
-                       if _given(ctx, option)})
+        with user_errors():  # no run directory there
+            run = _resume(ctx, out or _latest_run(), extend, specs, seeds, reward_config,
+                          {key: value for key, option, value in (
+                              ("split", "split", split), ("tiers", "tier", tiers),
+                              ("families", "family", families), ("n", "n", n))
+                           if _given(ctx, option)})
     else:
         specs = _policies(policies, llm)
         _check_policies(specs)
         ids = _scenarios(split, tiers, families, n)
         spec = plan.make_spec(specs, ids, _seeds(seeds), reward_config,
                               {"split": split, "tiers": tiers, "families": families, "n": n})
-        run = runner.start(out or default_path(spec), spec)
+        with user_errors():  # a run directory that already holds a run
+            run = runner.start(out or default_path(spec), spec)
     summary = runner.execute_run(run, backend, workers, address, progress=progress)
     if report:
         from ..harness.report import write_report
@@ -270,7 +271,6 @@ def _latest_run(root: Path = Path("runs")) -> Path:
     return runs[-1]
 
 
-@clean
 def report_command(
     run_dir: Path = typer.Argument(..., help="a run directory written by warroom eval"),
     as_json: bool = typer.Option(False, "--json", help="print the written paths as JSON"),
@@ -278,7 +278,8 @@ def report_command(
     """Write report.html (self-contained) and summary.md for a run directory."""
     from ..harness.report import write_report
 
-    RunDir.open(run_dir)
+    with user_errors():
+        RunDir.open(run_dir)
     paths = write_report(run_dir)
     if as_json:
         typer.echo(json.dumps({k: str(v) for k, v in paths.items()}))

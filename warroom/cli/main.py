@@ -21,7 +21,7 @@ from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
 from ..types import ToolCall
 from . import choices, options, render
-from .errors import clean, fail, user_errors
+from .errors import FAILURE, fail, user_errors
 from .play import play_loop, tools_table
 
 RUN_LINES = 30  # lines of each tool output that `warroom run` shows without --full
@@ -126,8 +126,7 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
         render.show_result(record["result"])
         typer.echo(f"state_hash {record['state_hash']}")
     if record["error"]:
-        typer.echo(f"the episode stopped on an error: {record['error']}", err=True)
-        raise typer.Exit(1)
+        fail(f"the episode stopped on an error: {record['error']}", FAILURE)
 
 
 @app.command()
@@ -139,7 +138,6 @@ def play(scenario: str = typer.Argument(..., help="catalog id or path to a scena
 
 
 @app.command()
-@clean
 def validate(path: Path = typer.Argument(..., help="scenario YAML or JSON file"),
              as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Check a scenario file; errors name the offending field."""
