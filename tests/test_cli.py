@@ -6,7 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from warroom.cli.main import app, parse_line
+from warroom.cli.main import app
+from warroom.cli.play import parse_line
 
 runner = CliRunner()
 SID = "db_connection_leak/checkout/medium/v1"
@@ -62,8 +63,8 @@ def test_parse_line_reads_json_values() -> None:
                                                           "enabled": True}
 
 
-def test_tools_json_is_openai_schemas() -> None:
-    res = runner.invoke(app, ["tools", "--json"])
+def test_tools_openai_is_openai_schemas() -> None:
+    res = runner.invoke(app, ["tools", "--openai"])
     schemas = json.loads(res.output)
     names = {s["function"]["name"] for s in schemas}
     assert {"query_metrics", "submit_report", "pause_agent"} <= names

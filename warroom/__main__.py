@@ -1,5 +1,5 @@
 """``python -m warroom``: the same command line as the ``warroom`` script."""
 
-from warroom.cli.main import app
+from .cli.main import app
 
 app(prog_name="warroom")

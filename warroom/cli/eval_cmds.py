@@ -17,9 +17,10 @@ from rich.text import Text
 
 from ..harness import plan, runner
 from ..harness.policies import BUILTIN, PolicySpec, parse_many
-from ..harness.rundir import RunDir, default_path
+from ..harness.rundir import RunDir, default_path, extended_spec, spec_differences
 from ..harness.stats import TIER_ORDER
-from . import options
+from . import choices, options
+from .errors import FAILURE, fail, user_errors
 
 
 def _pct(x: float | None) -> str:
@@ -72,35 +73,104 @@ def _split_list(value: str | None) -> list[str] | None:
 
 def _policies(text: str, llm: dict[str, Any]) -> list[PolicySpec]:
     """Parse --policies; the llm policy takes the --model/--base-url/... flags it lacks."""
-    specs = parse_many(text)
+    try:
+        specs = parse_many(text)
+    except ValueError as exc:
+        fail(f"--policies: {exc}")
     out = []
     for s in specs:
         if s.name == "llm":
             kwargs = {**{k: v for k, v in llm.items() if v is not None}, **s.kwargs}
             if "model" not in kwargs:
-                raise typer.BadParameter("the llm policy needs a model: --model NAME or "
-                                         "--policies 'llm:model=NAME'")
+                fail("the llm policy needs a model: --model NAME or "
+                     "--policies 'llm:model=NAME'")
             s = PolicySpec(s.name, kwargs)
         out.append(s)
     return out
 
 
-def _check_endpoints(specs: list[PolicySpec]) -> None:
-    """Fail once, before the batch, if an LLM endpoint or model cannot be reached."""
+def _check_policies(specs: list[PolicySpec]) -> None:
+    """Fail once, before the batch, on a policy that cannot be built or an LLM endpoint
+    or model that cannot be reached."""
     from ..harness.policies import build
 
     for s in specs:
-        if s.name == "llm":
+        try:
+            policy = build(s)
+        except KeyError as exc:
+            fail(f"{s.label}: {exc.args[0]}")
+        except (ImportError, AttributeError, TypeError, ValueError) as exc:
+            fail(f"{s.label}: {exc}")
+        check = getattr(policy, "check_endpoint", None) if s.name == "llm" else None
+        if check is not None:
             try:
-                policy = build(s)
-                check = getattr(policy, "check_endpoint", None)
-                if check is not None:
-                    check()
+                check()
             except Exception as exc:
-                raise typer.BadParameter(f"{s.label}: {exc}") from None
+                fail(f"{s.label}: {exc}", FAILURE)
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user set option ``name`` (on the command line or in the environment)."""
+    # by name: typer ships its own copy of click, whose ParameterSource is not click's
+    source = ctx.get_parameter_source(name)
+    return getattr(source, "name", None) in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return plan.parse_seeds(text)
+    except ValueError as exc:
+        fail(f"--seeds {text!r}: {exc}; write '0', '0,1,2' or '0-4'")
+
+
+def _scenarios(split: str, tiers: list[str] | None, families: list[str] | None,
+               n: int) -> list[str]:
+    choices.check("split", [split], extra=("all",))
+    choices.check("tier", tiers)
+    choices.check("family", families)
+    ids = plan.select(None if split == "all" else split, tiers, families, n or None)
+    if not ids:
+        fail(f"no scenario matches split={split} tier={','.join(tiers or ['all'])} "
+             f"family={','.join(families or ['all'])}")
+    return ids
+
+
+def _resume(ctx: typer.Context, path: Path, extend: bool, policies: list[PolicySpec] | None,
+            seeds: str, reward_config: str | None, selection: dict[str, Any]) -> RunDir:
+    """Open a run to resume; options that change what it runs are refused (the run keeps
+    its stored spec) unless ``extend`` grows the run by them."""
+    run = runner.start(path, {}, resume=True)
+    stored = run.spec()
+    asked: dict[str, Any] = {}
+    if policies is not None:
+        asked["policies"] = [p.to_json() for p in policies]
+    if _given(ctx, "seeds"):
+        asked["seeds"] = _seeds(seeds)
+    if _given(ctx, "reward_config"):
+        asked["reward_config"] = reward_config
+    if any(_given(ctx, k) for k in ("split", "tier", "family", "n")):
+        sel = {**stored.get("selection", {}), **selection}
+        asked["scenarios"] = _scenarios(sel.get("split", "test"), sel.get("tiers"),
+                                        sel.get("families"), int(sel.get("n", plan.DEFAULT_N)))
+        asked["selection"] = sel
+    differences = spec_differences(stored, asked)
+    if not differences:
+        return run
+    if not extend:
+        fail(f"{path} was run with other options; --resume continues it as it was:\n  "
+             + "\n  ".join(differences),
+             hint="drop those options to resume it, add --extend to grow the run by "
+                  "them, or write a new run with another --out")
+    try:
+        run.rewrite_spec(extended_spec(stored, {
+            **asked, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
+    except ValueError as exc:
+        fail(str(exc))
+    return run
 
 
 def eval_command(
+    ctx: typer.Context,
     policies: str = typer.Option(",".join(BUILTIN), help="comma-separated policies; "
                                  "options as 'llm:model=M,base_url=U' (';' between such "
                                  "specs); or an import path 'pkg.mod:factory'"),
@@ -118,7 +188,11 @@ def eval_command(
     backend: str = typer.Option("local", help="local or ray"),
     address: str | None = typer.Option(None, help="Ray cluster address (--backend ray)"),
     resume: bool = typer.Option(False, help="continue the run in --out (default: the "
-                                "newest under runs/) without redoing finished episodes"),
+                                "newest under runs/) without redoing finished episodes; "
+                                "options that would change the run are refused"),
+    extend: bool = typer.Option(False, help="with --resume: grow the run by the policies, "
+                                "seeds and scenarios given (the union; finished episodes "
+                                "are kept)"),
     reward_config: str | None = typer.Option(None, help="named reward config"),
     model: str | None = options.MODEL, base_url: str | None = options.BASE_URL,
     api_key_env: str | None = options.API_KEY_ENV, tool_mode: str = options.TOOL_MODE,
@@ -131,22 +205,39 @@ def eval_command(
     With no arguments: random, heuristic and oracle on the test split, every tier.
     """
     began = time.perf_counter()
+    if extend and not resume:
+        fail("--extend grows an existing run: use it with --resume --out RUN_DIR")
+    if backend not in ("local", "ray"):
+        fail(f"--backend must be local or ray, not {backend!r}")
+    if reward_config is not None:
+        from ..scoring.configs import get_config
+
+        try:
+            get_config(reward_config)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+    llm = {"model": model, "base_url": base_url, "api_key_env": api_key_env,
+           "tool_mode": tool_mode, "price_in": price_in, "price_out": price_out}
+    tiers = _split_list(tier)
+    families = _split_list(family)
     if resume:
-        path = out or _latest_run()
-        run = runner.start(path, {}, resume=True)
+        specs = _policies(policies, llm) if _given(ctx, "policies") else None
+        if specs is not None:
+            _check_policies(specs)
+        with user_errors():  # no run directory there
+            run = _resume(ctx, out or _latest_run(), extend, specs, seeds, reward_config,
+                          {key: value for key, option, value in (
+                              ("split", "split", split), ("tiers", "tier", tiers),
+                              ("families", "family", families), ("n", "n", n))
+                           if _given(ctx, option)})
     else:
-        specs = _policies(policies, {"model": model, "base_url": base_url,
-                                     "api_key_env": api_key_env, "tool_mode": tool_mode,
-                                     "price_in": price_in, "price_out": price_out})
-        _check_endpoints(specs)
-        tiers = _split_list(tier)
-        families = _split_list(family)
-        ids = plan.select(None if split == "all" else split, tiers, families, n or None)
-        if not ids:
-            raise typer.BadParameter("no scenario matches that split/tier/family")
-        spec = plan.make_spec(specs, ids, plan.parse_seeds(seeds), reward_config,
+        specs = _policies(policies, llm)
+        _check_policies(specs)
+        ids = _scenarios(split, tiers, families, n)
+        spec = plan.make_spec(specs, ids, _seeds(seeds), reward_config,
                               {"split": split, "tiers": tiers, "families": families, "n": n})
-        run = runner.start(out or default_path(spec), spec)
+        with user_errors():  # a run directory that already holds a run
+            run = runner.start(out or default_path(spec), spec)
     summary = runner.execute_run(run, backend, workers, address, progress=progress)
     if report:
         from ..harness.report import write_report
@@ -176,7 +267,7 @@ def _latest_run(root: Path = Path("runs")) -> Path:
     runs = sorted((p for p in root.glob("*") if (p / "spec.json").is_file()),
                   key=lambda p: p.stat().st_mtime)
     if not runs:
-        raise typer.BadParameter("no run to resume under runs/; pass --out RUN_DIR")
+        fail("no run to resume under runs/; pass --out RUN_DIR")
     return runs[-1]
 
 
@@ -187,7 +278,8 @@ def report_command(
     """Write report.html (self-contained) and summary.md for a run directory."""
     from ..harness.report import write_report
 
-    RunDir.open(run_dir)
+    with user_errors():
+        RunDir.open(run_dir)
     paths = write_report(run_dir)
     if as_json:
         typer.echo(json.dumps({k: str(v) for k, v in paths.items()}))

@@ -7,20 +7,24 @@ register their commands from their own modules.
 from __future__ import annotations
 
 import json
-import shlex
 from pathlib import Path
 from typing import Any
 
 import typer
+import yaml
 
-from .. import make
+from .. import Episode, __version__, make
 from ..agents import make_policy
 from ..harness.episode import StepHook
 from ..harness.episode import run_episode as play_episode
 from ..scenarios import generate
 from ..tools.registry import REGISTRY, load_all
 from ..types import ToolCall
-from . import options, render
+from . import choices, options, render
+from .errors import FAILURE, fail, user_errors
+from .play import play_loop, tools_table
+
+RUN_LINES = 30  # lines of each tool output that `warroom run` shows without --full
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="warroom: a deterministic incident war room for AI agents.")
@@ -30,20 +34,55 @@ def _emit(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
 
 
+@app.callback(invoke_without_command=True)
+def main(version: bool = typer.Option(False, "--version", is_eager=True,
+                                      help="print the version and exit")) -> None:
+    """warroom: a deterministic incident war room for AI agents."""
+    if version:
+        typer.echo(f"warroom {__version__}")
+        raise typer.Exit()
+
+
 @app.command("list")
 def list_cmd(split: str | None = typer.Option(None, help="train, dev, test or ood"),
              tier: str | None = typer.Option(None, help="easy, medium or hard"),
              family: str | None = typer.Option(None, help="fault family, e.g. database"),
              as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """List scenario ids with their family, fault, tier and split."""
+    choices.check("split", [split] if split else None)
+    choices.check("tier", [tier] if tier else None)
+    choices.check("family", [family] if family else None)
     rows = [{"id": s.id, "family": s.family, "fault": s.faults[0].type, "tier": s.tier,
              "split": s.split} for s in generate(split=split, tier=tier, family=family)]
     if as_json:
         _emit(rows)
         return
+    cols = ("id", "family", "tier", "split")
+    # plain aligned text, not a rich table: ids stay whole for copying and for grep
+    widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in cols}
+    typer.echo("  ".join(c.upper().ljust(widths[c]) for c in cols).rstrip())
     for r in rows:
-        typer.echo(f"{r['id']:<58} {r['family']:<14} {r['tier']:<7} {r['split']}")
+        typer.echo("  ".join(r[c].ljust(widths[c]) for c in cols).rstrip())
     typer.echo(f"{len(rows)} scenarios", err=True)
+
+
+def open_episode(scenario: str) -> Episode:
+    """The episode for a catalog id or a scenario file; a clean error for a bad one."""
+    with user_errors():
+        try:
+            return make(scenario)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+        except (yaml.YAMLError, json.JSONDecodeError) as exc:
+            fail(f"{scenario}: not a valid scenario file: {exc}")
+
+
+def build_policy(policy: str, policy_kwargs: dict[str, Any] | None = None) -> Any:
+    """A policy by name; a clean error naming the valid ones."""
+    try:
+        return make_policy(policy, **(policy_kwargs or {}))
+    except KeyError as exc:
+        fail(str(exc.args[0]))
 
 
 def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = None,
@@ -51,8 +90,8 @@ def run_episode(scenario: str, policy: str, seed: int, max_steps: int | None = N
                 ) -> dict[str, Any]:
     """Run ``policy`` on ``scenario`` with ``seed`` (exactly as ``warroom eval`` plays that
     episode); return the JSON-able record."""
-    sc = make(scenario).scenario
-    agent = make_policy(policy, **(policy_kwargs or {}))
+    sc = open_episode(scenario).scenario
+    agent = build_policy(policy, policy_kwargs)
     out = play_episode(agent, sc, seed, max_steps=max_steps, on_step=on_step)
     return {"scenario": sc.id, "seed": seed, "policy": policy, "steps": out.steps,
             "state_hash": out.state_hash, "result": out.result, "error": out.error,
@@ -67,96 +106,35 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
         model: str | None = options.MODEL, base_url: str | None = options.BASE_URL,
         api_key_env: str | None = options.API_KEY_ENV, tool_mode: str = options.TOOL_MODE,
         price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
+        full: bool = typer.Option(False, "--full", help="show every line of each tool "
+                                  f"output (default: the first {RUN_LINES})"),
         as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Run a policy (random, heuristic, oracle or llm) on one scenario; print the
-    trajectory and score."""
+    trajectory, the score and the rubric that explains it."""
     kwargs = options.llm_kwargs(model, base_url, api_key_env, tool_mode, price_in,
                                 price_out) if policy == "llm" else {}
 
     def show(step: int, call: ToolCall | None, obs: Any) -> None:
         if call is not None:
             render.show_call(step, call)
-        render.show_observation(obs)
+        render.show_observation(obs, None if full or call is None else RUN_LINES)
 
-    try:
-        record = run_episode(scenario, policy, seed, max_steps, None if as_json else show,
-                             kwargs)
-    except KeyError as exc:
-        raise typer.BadParameter(str(exc.args[0])) from None
+    record = run_episode(scenario, policy, seed, max_steps, None if as_json else show, kwargs)
     if as_json:
         _emit(record)
     else:
         render.show_result(record["result"])
         typer.echo(f"state_hash {record['state_hash']}")
     if record["error"]:
-        typer.echo(f"the episode stopped on an error: {record['error']}", err=True)
-        raise typer.Exit(1)
-
-
-PLAY_HELP = """Type a tool call as:  tool_name key=value key=value ...
-  values are JSON when they parse (5, true, {"a": 1}), strings otherwise.
-Commands: help (this), tools (list tools), help TOOL (its arguments), quit."""
-
-
-def parse_line(line: str) -> ToolCall:
-    """``query_metrics service=checkout metric=cpu`` -> ToolCall."""
-    parts = shlex.split(line)
-    args: dict[str, Any] = {}
-    for part in parts[1:]:
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(f"expected key=value, got {part!r}")
-        try:
-            args[key] = json.loads(value)
-        except json.JSONDecodeError:
-            args[key] = value
-    return ToolCall(parts[0], args)
+        fail(f"the episode stopped on an error: {record['error']}", FAILURE)
 
 
 @app.command()
 def play(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
          seed: int = typer.Option(0, help="episode seed")) -> None:
-    """Play an incident yourself: type tool calls at the prompt."""
+    """Play an incident yourself: type tool calls at the prompt (``help`` lists how)."""
     load_all()
-    ep = make(scenario)
-    render.show_observation(ep.reset(seed=seed), limit=10_000)
-    render.console.print(PLAY_HELP)
-    while not ep.done:
-        try:
-            line = input("warroom> ").strip()
-        except EOFError:
-            break
-        if not line:
-            continue
-        if line in ("quit", "exit"):
-            break
-        if line == "help":
-            render.console.print(PLAY_HELP)
-            continue
-        if line == "tools":
-            for spec in REGISTRY.values():
-                render.console.print(f"  {spec.name:<20} [{spec.kind}] {spec.description[:70]}",
-                                     markup=False)
-            continue
-        if line.startswith("help "):
-            found = REGISTRY.get(line[5:].strip())
-            if found is None:
-                render.console.print("unknown tool; type 'tools'")
-                continue
-            render.console.print(found.description, markup=False)
-            for p in found.params:
-                render.console.print(f"  {p.name}{'' if p.required else '?'}: "
-                                     f"{p.schema.get('type', 'any')} - {p.description}",
-                                     markup=False)
-            continue
-        try:
-            call = parse_line(line)
-        except ValueError as exc:
-            render.console.print(str(exc), style="red", markup=False)
-            continue
-        res = ep.step(call)
-        render.show_observation(res.observation, limit=10_000)
-    render.show_result(ep.result)
+    play_loop(open_episode(scenario), seed)
 
 
 @app.command()
@@ -178,15 +156,20 @@ def validate(path: Path = typer.Argument(..., help="scenario YAML or JSON file")
 
 
 @app.command()
-def tools(as_json: bool = typer.Option(False, "--json", help="print OpenAI tool schemas")
-          ) -> None:
-    """List the agent tools (name, read/write, simulated cost, description)."""
+def tools(as_json: bool = typer.Option(False, "--json", help="print JSON: name, domain, "
+                                       "read/write, simulated cost, description, parameters"),
+          openai: bool = typer.Option(False, "--openai", help="print the OpenAI "
+                                      "function-calling schemas only")) -> None:
+    """List the agent tools by domain (read/write, simulated cost, description)."""
     load_all()
-    if as_json:
-        _emit([s.openai_schema() for s in REGISTRY.values()])
-        return
-    for s in REGISTRY.values():
-        typer.echo(f"{s.name:<20} {s.kind:<6} {s.cost_s:>5.0f}s  {s.description}")
+    specs = sorted(REGISTRY.values(), key=lambda s: (s.domain, s.name))
+    if openai:
+        _emit([s.openai_schema() for s in specs])
+    elif as_json:
+        _emit([{"name": s.name, "domain": s.domain, "kind": s.kind, "cost_s": s.cost_s,
+                "description": s.description, "parameters": s.json_schema()} for s in specs])
+    else:
+        render.console.print(tools_table())
 
 
 def _register_optional() -> None:

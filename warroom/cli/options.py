@@ -6,6 +6,8 @@ from typing import Any
 
 import typer
 
+from .errors import fail
+
 MODEL = typer.Option(None, "--model", help="model name for --policy llm")
 BASE_URL = typer.Option(None, "--base-url",
                         help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1")
@@ -22,7 +24,7 @@ def llm_kwargs(model: str | None, base_url: str | None, api_key_env: str | None,
                ) -> dict[str, Any]:
     """Keyword arguments for the ``llm`` policy; a clear error when --model is missing."""
     if not model:
-        raise typer.BadParameter("--policy llm needs --model NAME (and usually --base-url)")
+        fail("--policy llm needs --model NAME (and usually --base-url)")
     kw: dict[str, Any] = {"model": model, "tool_mode": tool_mode}
     for key, value in (("base_url", base_url), ("api_key_env", api_key_env),
                        ("price_in", price_in), ("price_out", price_out)):

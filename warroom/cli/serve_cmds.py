@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import typer
 
+from .errors import fail
+
 TOKEN = typer.Option(None, "--token", envvar="WARROOM_TOKEN",
                      help="bearer token clients must send; required to bind beyond loopback")
 SCENARIO = typer.Option(None, "--scenario", help="default scenario when a client names none")
 MAX_STEPS = typer.Option(None, "--max-steps", help="override every episode's step budget")
+
+
+def _check_exposure(host: str, token: str | None) -> None:
+    """Refuse, before any server starts, to bind beyond loopback without a token."""
+    from ..servers.auth import check_exposure
+
+    try:
+        check_exposure(host, token)
+    except ValueError as exc:
+        fail(str(exc), hint="set --token or WARROOM_TOKEN, or keep --host 127.0.0.1")
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +41,9 @@ def register(app: typer.Typer) -> None:
         """Every registry tool as an MCP tool. Call start_incident(scenario, seed) for an
         episode_id, pass it to every tool, and end_incident(episode_id) for the grade."""
         if transport not in ("stdio", "http"):
-            raise typer.BadParameter("--transport must be stdio or http")
+            fail(f"--transport must be stdio or http, not {transport!r}")
+        if transport == "http":
+            _check_exposure(host, token)
         from ..servers.mcp_server import serve
 
         serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps)
@@ -45,6 +59,7 @@ def register(app: typer.Typer) -> None:
         session_timeout: float = typer.Option(900.0, help="seconds before an idle session ends"),
     ) -> None:
         """An OpenEnv environment (reset/step/state over HTTP and WebSocket sessions)."""
+        _check_exposure(host, token)
         from ..servers.openenv_app import serve
 
         serve(host, port, token, scenario, max_steps, max_sessions, session_timeout)

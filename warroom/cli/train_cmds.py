@@ -22,6 +22,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write trajectories with tool calls in the chat format TRL's SFTTrainer loads."""
         from ..train.sft import export_sft
+        from . import choices
+
+        choices.check("split", [split])
+        choices.check("tier", [tier] if tier else None)
 
         stats = export_sft(policy, split=split, n=n, out_path=out,
                            only_successful=not include_failed, tier=tier, seed=seed)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import report_plots as plots
-from .rundir import RunDir, atomic_write
+from .rundir import RunDir, atomic_write, reward_config_id
 from .stats import row_of, summarize
 
 STEP_TEXT_CAP = 1500
@@ -46,6 +46,40 @@ LEADER_COLS: list[tuple[str, str]] = [
     ("recovery_rate", "recovered"), ("rogue_catch_rate", "rogue caught"),
     ("false_flag_rate", "false flags"), ("mean_tokens", "tokens/episode"),
     ("total_cost_usd", "cost (USD)"), ("errors", "errors")]
+# What each leaderboard column means (a tooltip on its header and the legend under it).
+COLUMN_HELP: dict[str, str] = {
+    "n": "episodes run (scenarios x seeds)",
+    "success": "share of episodes solved: durable mitigation, correct root cause and no "
+               "catastrophic action; 95% Wilson interval in brackets",
+    "mean_score": "mean rubric score in [0, 1] under the run's reward config",
+    "diagnosis_accuracy": "share of episodes whose report named the right root cause",
+    "mitigation_rate": "share of episodes where SLOs held after the 30-minute fast-forward "
+                       "under extra load and the root condition was gone",
+    "median_time_to_mitigate_s": "median simulated seconds from the page to a durable fix, "
+                                 "over the mitigated episodes (- when none was mitigated)",
+    "mean_steps": "mean tool calls per episode",
+    "invalid_action_rate": "share of tool calls that were invalid (unknown tool, bad "
+                           "arguments)",
+    "evidence_coverage": "mean share of the scenario's key evidence the policy looked at",
+    "wrong_remediation_rate": "share of episodes with at least one fix aimed at the wrong "
+                              "component or cause",
+    "unsafe_action_rate": "share of episodes with at least one unsafe write (a write on a "
+                          "healthy component, a destructive action...)",
+    "recovery_rate": "of the episodes with a wrong fix, the share that still succeeded; n/a "
+                     "when no episode made a wrong fix (nothing to recover from)",
+    "rogue_catch_rate": "of the episodes with a rogue fleet agent, the share where the policy "
+                        "paused or flagged it; n/a when no episode had one",
+    "false_flag_rate": "share of episodes where a well-behaved fleet agent was flagged or "
+                       "paused",
+    "mean_tokens": "mean prompt + completion tokens per episode (language models)",
+    "total_cost_usd": "total cost at the given --price-in/--price-out",
+    "errors": "episodes that stopped on an error (counted as failures)",
+}
+# Why a rate column can be empty: the episodes it is measured over did not occur.
+EMPTY_WHY = {"recovery_rate": "no episode made a wrong fix",
+             "rogue_catch_rate": "no episode had a rogue fleet agent",
+             "median_time_to_mitigate_s": "no episode was mitigated"}
+
 RATES = {"diagnosis_accuracy", "mitigation_rate", "invalid_action_rate", "evidence_coverage",
          "wrong_remediation_rate", "unsafe_action_rate", "recovery_rate", "rogue_catch_rate",
          "false_flag_rate"}
@@ -55,6 +89,11 @@ def _cell(e: dict[str, Any], key: str) -> str:
     if key == "success":
         return _ci(e)
     v = e.get(key)
+    if v is None and key in EMPTY_WHY:
+        return f"<span class='na' title='{html.escape(EMPTY_WHY[key])}'>n/a</span>"
+    if key == "recovery_rate" and e.get("wrong_remediation_rate") is not None:
+        wrong = round(e["wrong_remediation_rate"] * e["n"])
+        return f"{_pct(v)} <span class='ci'>of {wrong}</span>"
     if key in RATES:
         return _pct(v)
     if key in ("n", "errors"):
@@ -71,15 +110,20 @@ def leaderboard_html(board: list[dict[str, Any]]) -> str:
     llm = any(e.get("mean_tokens") for e in board)
     cols = [(k, label) for k, label in LEADER_COLS
             if llm or k not in ("mean_tokens", "total_cost_usd")]
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in cols)
+    head = "".join(f"<th title='{html.escape(COLUMN_HELP.get(k, ''))}'>{html.escape(label)}"
+                   f"</th>" for k, label in cols)
     rows = "".join(f"<tr><td>{e['rank']}</td><td class='l'>{html.escape(e['policy'])}</td>"
                    + "".join(f"<td>{_cell(e, k)}</td>" for k, _ in cols) + "</tr>"
                    for e in board)
     notes = "".join(f"<p class='status-error'><b>{html.escape(e['policy'])}</b>: "
                     f"{html.escape(e['status'])}</p>" for e in board
                     if e.get("status", "ok") != "ok")
+    legend = "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(COLUMN_HELP[k])}</dd>"
+                     for k, label in cols if k in COLUMN_HELP)
     return (f"<table id='leaderboard'><thead><tr><th>#</th><th class='l'>policy</th>{head}"
-            f"</tr></thead><tbody>{rows}</tbody></table>{notes}")
+            f"</tr></thead><tbody>{rows}</tbody></table>{notes}"
+            f"<details class='legend' open><summary>What the columns mean</summary>"
+            f"<dl>{legend}</dl></details>")
 
 
 def breakdown_html(groups: list[dict[str, Any]], by: str, policies: list[str]) -> str:
@@ -158,7 +202,7 @@ def render_html(run: RunDir, summary: dict[str, Any], records: list[dict[str, An
     sel = spec.get("selection") or {}
     meta = (f"{summary['episodes']} episodes · {len(spec['scenarios'])} scenarios · seeds "
             f"{', '.join(map(str, spec['seeds']))} · split {sel.get('split', '-')} · reward "
-            f"config {spec.get('reward_config') or 'default'} · warroom "
+            f"config {reward_config_id(spec.get('reward_config'))} · warroom "
             f"{spec.get('warroom_version')} · git {spec.get('git_revision') or '-'} · "
             f"created {spec.get('created')}")
     body = f"""
@@ -166,8 +210,8 @@ def render_html(run: RunDir, summary: dict[str, Any], records: list[dict[str, An
 <p class="meta">{html.escape(meta)}</p>
 <h2>Leaderboard</h2>
 {leaderboard_html(board)}
-<p class="note">Success: durable mitigation, correct root cause and no catastrophic action.
-Intervals are 95% Wilson score intervals. Errors count as failures.</p>
+<p class="note">Hover a column header for its meaning. n/a: the episodes a rate is measured
+over did not occur in this run. Errors count as failures.</p>
 <h2>Figures</h2><div class="plots">{imgs}</div>
 <h2>Success by tier</h2>
 {breakdown_html(summary["groups"]["policy_tier"], "tier", policies)}
@@ -207,7 +251,8 @@ Intervals are 95% Wilson score intervals. Errors count as failures.</p>
 def render_markdown(spec: dict[str, Any], summary: dict[str, Any]) -> str:
     lines = ["# warroom evaluation", "",
              f"{summary['episodes']} episodes, {len(spec['scenarios'])} scenarios, seeds "
-             f"{spec['seeds']}, git {spec.get('git_revision') or '-'}.", "",
+             f"{spec['seeds']}, reward config {reward_config_id(spec.get('reward_config'))}, "
+             f"git {spec.get('git_revision') or '-'}.", "",
              "| # | policy | n | success [95% CI] | score | diagnosis | mitigated | steps | "
              "tokens/episode | cost (USD) | errors |", "|---" * 11 + "|"]
     for e in summary["leaderboard"]:

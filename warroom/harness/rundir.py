@@ -84,6 +84,11 @@ class RunDir:
         run.traces.mkdir(exist_ok=True)
         return run
 
+    def rewrite_spec(self, spec: dict[str, Any]) -> None:
+        """Replace spec.json (``--extend``: a run grown by more policies, scenarios or
+        seeds; the episodes already on disk keep counting)."""
+        atomic_write(self.path / "spec.json", json.dumps(spec, indent=2, sort_keys=True))
+
     def spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = json.loads((self.path / "spec.json").read_text("utf-8"))
         return spec
@@ -144,3 +149,75 @@ class RunDir:
         path = self.path / "summary.json"
         atomic_write(path, json.dumps(summary, indent=2, sort_keys=True, default=str))
         return path
+
+
+def reward_config_id(name: str | None) -> str:
+    """The id a reward config name resolves to (``None`` and ``default``: standard/v1)."""
+    from ..scoring.configs import get_config
+
+    try:
+        return get_config(name).id
+    except KeyError:
+        return str(name)
+
+
+# What a resumed run may not silently change, with how each is shown in a difference.
+SPEC_FIELDS = {
+    "policies": lambda spec: ", ".join(p["label"] for p in spec["policies"]),
+    "scenarios": lambda spec: f"{len(spec['scenarios'])} scenarios",
+    "seeds": lambda spec: ",".join(str(s) for s in spec["seeds"]),
+    "reward_config": lambda spec: reward_config_id(spec.get("reward_config")),
+}
+
+
+def spec_differences(stored: dict[str, Any], asked: dict[str, Any]) -> list[str]:
+    """How ``asked`` differs from the ``stored`` spec of a run, one line per field (only
+    the fields ``asked`` names count)."""
+    out = []
+    for name, show in SPEC_FIELDS.items():
+        if name not in asked:
+            continue
+        if name == "policies":
+            same = [p["label"] for p in stored[name]] == [p["label"] for p in asked[name]]
+        elif name == "reward_config":
+            same = show(stored) == show(asked)
+        else:
+            same = stored.get(name) == asked.get(name)
+        if not same:
+            detail = ""
+            if name == "scenarios":
+                added = len(set(asked[name]) - set(stored[name]))
+                dropped = len(set(stored[name]) - set(asked[name]))
+                detail = f" (+{added} new, -{dropped} left out)"
+            out.append(f"{name}: the run has {show(stored)}, this command asks "
+                       f"{show(asked)}{detail}")
+    return out
+
+
+def _union(first: list[Any], second: list[Any], key: Any = None) -> list[Any]:
+    seen, out = set(), []
+    for item in [*first, *second]:
+        k = key(item) if key else item
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out
+
+
+def extended_spec(stored: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
+    """The stored spec grown by what ``asked`` adds: the union of policies, scenarios and
+    seeds (every policy then runs on every scenario and seed). A different reward config
+    cannot be added to a run: it raises ``ValueError``."""
+    if "reward_config" in asked and (reward_config_id(asked["reward_config"])
+                                     != reward_config_id(stored.get("reward_config"))):
+        raise ValueError("a run has one reward config; start another --out for "
+                         f"{reward_config_id(asked['reward_config'])}")
+    spec = dict(stored)
+    for name in ("policies", "scenarios", "seeds"):
+        if name in asked:
+            spec[name] = _union(stored[name], asked[name],
+                                (lambda p: p["label"]) if name == "policies" else None)
+    grown = {k: asked[k] for k in ("selection", "created", "warroom_version", "git_revision")
+             if k in asked}
+    spec["extended"] = [*stored.get("extended", []), grown]
+    return spec

@@ -39,13 +39,11 @@ def execute_run(run: RunDir, backend: str = "local", workers: int = 1,
     todo = [t for t in tasks if t.key not in done]
     wanted = {t.key for t in tasks}
     prior = [r for r in records if r["key"] in wanted]
-    bar = RunProgress(len(tasks), len(prior),
-                      sum(bool(r["metrics"].get("success")) for r in prior),
-                      sum(bool(r.get("error")) for r in prior), enabled=progress)
+    bar = RunProgress(tasks, prior, enabled=progress)
     with bar:
         for record, trace in run_tasks(todo, backend, workers, address):
             run.append(record, trace)
-            bar.advance(record["metrics"].get("success", False), bool(record.get("error")))
+            bar.advance(record)
     return finish(run, time.perf_counter() - began, ran=len(todo), backend=backend,
                   workers=workers)
 
