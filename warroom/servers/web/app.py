@@ -85,8 +85,10 @@ class WebApp:
     async def leaderboard(self, request: Request) -> Response:
         runs = await asyncio.to_thread(self.index.all)
         tiers = list(dict.fromkeys(t for v in runs for t in v.tiers))
+        families = sorted({str(g["family"]) for v in runs
+                           for g in v.summary["groups"]["policy_family"]})
         llm = any(e.get("mean_tokens") for v in runs for e in v.summary["leaderboard"])
-        return self.page("index.html", runs=runs, tiers=tiers, llm=llm,
+        return self.page("index.html", runs=runs, tiers=tiers, families=families, llm=llm,
                          root=str(self.index.root))
 
     async def compare(self, request: Request) -> Response:

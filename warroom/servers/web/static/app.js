@@ -33,6 +33,7 @@
     list.append(li);
     count.textContent = String(s.step);
     clock.textContent = s.clock;
+    window.warroomPushed = (window.warroomPushed || 0) + 1;
   });
   source.addEventListener("done", () => { source.close(); window.location.reload(); });
 })();
