@@ -68,8 +68,10 @@ def test_leaderboard_lists_every_run_with_intervals(base: str) -> None:
     status, page = Browser(base).get("/")
     assert status == 200
     assert "/runs/alpha" in page and "/runs/beta" in page
-    assert page.count("<td class=\"l\">oracle</td>") == 2
-    assert "[34%, 100%]" in page  # oracle 2/2 with its Wilson interval
+    board, by_family = page.split("id=\"by-family\"")
+    assert board.count("<td class=\"l\">oracle</td>") == 2
+    assert "[34%, 100%]" in board  # oracle 2/2 with its Wilson interval
+    assert "<th>appdata</th>" in by_family
     status, page = Browser(base).get("/compare?a=alpha&b=beta")
     assert status == 200 and "+0 pts" in page
 
@@ -139,3 +141,13 @@ def test_token_gate(runs: Path) -> None:
         req = urllib.request.Request(url + "/", headers={"Authorization": "Bearer s3cret"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             assert resp.status == 200
+
+
+def test_page_load_timing_reports_median_and_p99() -> None:
+    from warroom.servers.web.bench import page_load_timing
+
+    figures = page_load_timing(repeats=4, runs=2, steps=10)
+    assert figures["leaderboard"]["runs"] == 2 and figures["leaderboard"]["n"] == 4
+    assert figures["replay"]["steps"] == 10
+    for page in ("leaderboard", "replay"):
+        assert 0 < figures[page]["median_ms"] <= figures[page]["p99_ms"]

@@ -59,6 +59,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The web drill: leaderboard, episode replays and live incidents (needs the web
         extra). Open http://HOST:PORT/ in a browser."""
+        from ..servers.auth import check_exposure
+
+        try:
+            check_exposure(host, token)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--host") from None
         from ..servers.web.app import serve
 
         serve(host, port, runs, token)

@@ -126,9 +126,12 @@ class WebApp:
                             for i in range(len(view.records))])
         i = int(raw)
         record = self.index.episode(view, i)
-        steps = await asyncio.to_thread(view.run.trace, record)
+        trace = view.run.path / str(record.get("trace", ""))
+        stamp = trace.stat().st_mtime_ns if trace.is_file() else 0
         replay = await asyncio.to_thread(
-            self.replays.get, (str(view.run.path), record["key"], len(steps)), record, steps)
+            self.replays.get, (str(view.run.path), record["key"], stamp), record,
+            lambda: view.run.trace(record))
+        steps = replay.steps
         try:
             k = int(request.query_params.get("step", "1" if steps else "0"))
         except ValueError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,8 @@ def rebuild(record: dict[str, Any], steps: list[dict[str, Any]]) -> Replay:
 
 
 class ReplayCache:
-    """Rebuilt replays by (run path, episode key, trace size), least recently used out."""
+    """Rebuilt replays by (run path, episode key, trace file stamp), least recently used
+    out."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
@@ -61,13 +63,14 @@ class ReplayCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...], record: dict[str, Any],
-            steps: list[dict[str, Any]]) -> Replay:
+            load_steps: Callable[[], list[dict[str, Any]]]) -> Replay:
+        """The cached replay for ``key``, else one rebuilt from ``load_steps()``."""
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        replay = rebuild(record, steps)
+        replay = rebuild(record, load_steps())
         with self._lock:
             self._items[key] = replay
             while len(self._items) > self.size:
