@@ -28,8 +28,9 @@ from .app import DEFAULT_SCENARIO, create_app
 from .local import running
 
 TARGET_MS = 200.0
-READS = (("list_alerts", {}), ("list_pods", {}), ("get_service_map", {}),
-         ("list_deploys", {}), ("get_events", {}), ("cache_stats", {}))
+READS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("list_alerts", {}), ("list_pods", {}), ("get_service_map", {}), ("list_deploys", {}),
+    ("get_events", {}), ("cache_stats", {}))
 
 
 class _Reads(Policy):
