@@ -117,17 +117,28 @@ def test_live_play_by_forms_is_isolated_per_session(base: str) -> None:
     assert status == 200 and "id=\"grade\"" in page and "id=\"score\"" in page
 
 
-def test_malformed_upload_names_the_problem(base: str, tmp_path: Path) -> None:
+def _upload(browser: Browser, name: str, text: str) -> tuple[int, str]:
     boundary = "xyzBOUNDARY"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"bad.yaml\"\r\nContent-Type: application/x-yaml\r\n\r\n"
-            f"title: broken\ntopology: nowhere\nfaults: [\r\n--{boundary}--\r\n").encode()
-    req = urllib.request.Request(base + "/live/start", data=body, headers={
+            f"filename=\"{name}\"\r\nContent-Type: application/x-yaml\r\n\r\n"
+            f"{text}\r\n--{boundary}--\r\n").encode()
+    req = urllib.request.Request(browser.base + "/live/start", data=body, headers={
         "Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(req, timeout=60)
-    page = err.value.read().decode()
-    assert err.value.code == 400 and "bad.yaml" in page
+    try:
+        with browser.opener.open(req, timeout=60) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_uploaded_scenario_file_starts_or_is_refused_with_its_problems(base: str) -> None:
+    from warroom.scenarios.files import examples, load
+
+    example = examples()[0]
+    status, page = _upload(Browser(base), example.name, example.read_text())
+    assert status == 200 and "Incident page" in page and load(example).id in page
+    status, page = _upload(Browser(base), "bad.yaml", "title: broken\ntopology: nowhere\nfaults: [")
+    assert status == 400 and "bad.yaml" in page and "id=\"message\"" in page
 
 
 def test_token_gate(runs: Path) -> None:

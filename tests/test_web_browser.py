@@ -35,13 +35,14 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory):
     runs = make_runs(tmp_path_factory.mktemp("runs"))
-    with running(create_app(runs, policy_delay_s=0.4)) as url:
+    with running(create_app(runs, policy_delay_s=1.0)) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, chromium_sandbox=False,
                               args=["--no-sandbox"])
