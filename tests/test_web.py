@@ -162,3 +162,32 @@ def test_page_load_timing_reports_median_and_p99() -> None:
     assert figures["replay"]["steps"] == 10
     for page in ("leaderboard", "replay"):
         assert 0 < figures[page]["median_ms"] <= figures[page]["p99_ms"]
+
+
+def test_llm_runs_show_tokens_and_cost(runs: Path, tmp_path: Path) -> None:
+    llm = tmp_path / "llm-run"
+    shutil.copytree(runs / "alpha", llm)
+    lines = []
+    for line in (llm / "episodes.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        rec["metrics"].update(tokens=1500, cost_usd=0.25)
+        lines.append(json.dumps(rec))
+    (llm / "episodes.jsonl").write_text("\n".join(lines) + "\n")
+    with running(create_app(tmp_path)) as url:
+        status, page = Browser(url).get("/")
+    assert status == 200 and "<th>tokens/episode</th>" in page and "<th>cost (USD)</th>" in page
+    assert "<td>1500</td>" in page and "<td>0.5000</td>" in page  # two episodes per policy
+
+
+def test_live_hub_limits_open_incidents() -> None:
+    from warroom.scenarios import get
+    from warroom.servers.web.live import LiveError, LiveHub
+
+    hub = LiveHub(max_sessions=1)
+    scenario = get(DEFAULT_SCENARIO)
+    first = hub.start("a", scenario, 0)
+    again = hub.start("a", scenario, 1)  # the same session replaces its incident
+    assert hub.get("a") is again and again is not first
+    with pytest.raises(LiveError, match="1 live incidents are open"):
+        hub.start("b", scenario, 0)
+    assert hub.get("b") is None and hub.get(None) is None
