@@ -302,6 +302,7 @@ def bench_command(
     figures = run_bench(quick=quick, with_eval=not skip_eval, with_ray=ray)
     if servers:
         figures["servers"] = _server_figures()
+        figures["servers"]["web"] = _web_figures()
     if as_json:
         typer.echo(json.dumps(figures, indent=2, default=str))
         return
@@ -319,6 +320,15 @@ def _server_figures() -> dict[str, Any]:
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
     return figures
+
+
+def _web_figures() -> dict[str, Any]:
+    """Web drill page loads (leaderboard of 10 runs, 40-step replay); needs the web extra."""
+    try:
+        from ..servers.web.bench import page_load_timing
+    except ImportError as exc:
+        return {"skipped": f"warroom.servers.web unavailable: {exc}"}
+    return page_load_timing()
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""``warroom serve mcp|openenv``: the tools as an MCP server or an OpenEnv environment."""
+"""``warroom serve mcp|openenv|web``: the tools as an MCP server or an OpenEnv environment,
+and the web drill (leaderboard, replays, live incidents)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,22 @@ def register(app: typer.Typer) -> None:
         from ..servers.openenv_app import serve
 
         serve(host, port, token, scenario, max_steps, max_sessions, session_timeout)
+
+    @serve_app.command("web")
+    def serve_web(
+        host: str = typer.Option("127.0.0.1", help="bind address"),
+        port: int = typer.Option(8080, help="port"),
+        runs: str = typer.Option("runs", help="folder whose run directories are shown"),
+        token: str | None = TOKEN,
+    ) -> None:
+        """The web drill: leaderboard, episode replays and live incidents (needs the web
+        extra). Open http://HOST:PORT/ in a browser."""
+        from ..servers.auth import check_exposure
+
+        try:
+            check_exposure(host, token)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--host") from None
+        from ..servers.web.app import serve
+
+        serve(host, port, runs, token)
