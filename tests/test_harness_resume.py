@@ -28,9 +28,16 @@ def _eval(out: Path, *extra: str) -> subprocess.Popen[bytes]:
            "--n", "3", "--seeds", "0,1", "--out", str(out), "--workers", "2", "--no-progress",
            "--no-report", "--json", *extra]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    # A session of its own: the process group a terminal signals on Ctrl-C.
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, preexec_fn=_like_a_terminal)
+
+
+def _like_a_terminal() -> None:
+    """A session of its own (the process group a terminal signals on Ctrl-C), with Ctrl-C
+    at its default: a shell without job control starts background jobs ignoring SIGINT,
+    and a process that starts so never sees it."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _lines(out: Path) -> int:
