@@ -102,7 +102,8 @@ class World:
         self._fresh: set[tuple[str, str]] = set()
         self._snap_cache: dict[tuple[int, float, int], Any] = {}
         self._memo: dict[tuple[Any, ...], Any] = {}
-        self._mutations = 0
+        self._mutations = 0  # edits and records: what rendered telemetry depends on
+        self._stamps: list[int] = [0]  # per version, the edit count of its last edit
 
     # -- time-travel -------------------------------------------------------------------
     @property
@@ -123,6 +124,7 @@ class World:
         head = self.versions[-1]
         self._mutations += 1
         if head.since == self.now:
+            self._stamps[-1] = self._mutations
             return head
         new = _shallow_state(head)  # a version boundary freezes integrators (checkpoint)
         new.since = self.now
@@ -131,6 +133,7 @@ class World:
         checkpoint(self, head, new)
         self.versions.append(new)
         self._since.append(self.now)
+        self._stamps.append(self._mutations)
         return new
 
     def fork(self) -> World:
@@ -140,6 +143,7 @@ class World:
         new = copy.copy(self)
         new.versions = [*self.versions[:-1], _shallow_state(self.versions[-1])]
         new._since = list(self._since)
+        new._stamps = list(self._stamps)
         new.events = list(self.events)
         new.audit = list(self.audit)
         new.records = list(self.records)
@@ -200,10 +204,10 @@ class World:
     def snapshot(self, t: float | None = None) -> Any:
         """Every component's metrics at ``t`` (default: now) on the scrape grid, cached."""
         t = self.now if t is None else t
-        version = self.versions[self.version_index(t)]
+        i = self.version_index(t)
+        version = self.versions[i]
         t = max(float(int(t) // SCRAPE_S * SCRAPE_S), version.since)
-        seq = version.seq
-        key = (seq, t, self._mutations if seq == self.head.seq else 0)
+        key = (version.seq, t, self._stamps[i])  # physics reads state, never the records
         snap = self._snap_cache.get(key)
         if snap is None:
             snap = solve(self, t)
