@@ -109,6 +109,7 @@ class World:
         self._shared: dict[tuple[Any, ...], Any] = {}
         self._shared_upto = -1  # snapshots of versions last edited up to this count
         self._shared_before = 0  # rendered pieces of versions older than this index
+        self._pod_plans: dict[tuple[int, int, int], Any] = {}  # the solver's, per version
 
     # -- time-travel -------------------------------------------------------------------
     @property
@@ -157,6 +158,7 @@ class World:
         new._snap_cache = dict(self._snap_cache)
         new._memo = dict(self._memo)
         new._shared = self._shared  # the one cache of a base's past (copy.copy dropped it)
+        new._pod_plans = {}
         return new
 
     def share_past(self) -> None:
@@ -280,5 +282,6 @@ class World:
         d = dict(self.__dict__)
         d["_snap_cache"] = {}
         d["_memo"] = {}
+        d["_pod_plans"] = {}
         d["_shared"] = {}  # a copy in another process shares nothing: it keeps its own
         return d
