@@ -159,7 +159,7 @@ class _Solver(DatastoreFlow):
         cache = w._pod_plans
         plan = cache.get(key)
         if plan is not None:
-            return plan  # type: ignore[no-any-return]
+            return plan
         poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
                     if tp.hidden.get("poison") and not _dead_letters(st, tp.consumer_service)}
         plan = []
