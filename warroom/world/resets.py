@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from .world import World
 
-BASES = 16  # bases kept per process (a base is one built world, well under 1 MB)
+BASES = 8  # bases kept per process (a world under 1 MB, plus up to 256 shared pieces)
 
 T = TypeVar("T")
 

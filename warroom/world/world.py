@@ -24,7 +24,7 @@ HISTORY_S = 3600.0
 SCRAPE_S = 30  # physics is evaluated on a 30 s grid, like a metrics scrape interval
 SNAPSHOT_CACHE = 64  # solved instants kept per world (about 15 KB each), oldest dropped first
 MEMO_CACHE = 256  # rendered telemetry pieces kept per world
-SHARED_CACHE = 512  # solved or rendered pieces of a shared past kept for all forks of a base
+SHARED_CACHE = 256  # solved or rendered pieces of a shared past kept for all forks of a base
 EPOCH = 1_794_900_000  # 2026-11-17T10:40:00Z; scenarios add a seeded offset
 
 
