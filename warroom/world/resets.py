@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from .world import World
 
-BASES = 8  # bases kept per process (a world under 1 MB, plus up to 256 shared pieces)
+BASES = 32  # bases kept per process: a world (under 1 MB) and up to 256 shared pieces each
 
 T = TypeVar("T")
 
