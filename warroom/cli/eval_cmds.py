@@ -295,11 +295,19 @@ def bench_command(
     ray: bool = typer.Option(True, help="include the Ray backend speed-up"),
     servers: bool = typer.Option(False, help="include server throughput (needs the mcp "
                                  "and openenv extras)"),
+    peers: Path | None = typer.Option(None, "--peers", help="a folder of peer environment "
+                                      "checkouts, each with a warroom_peer.py adapter, to time "
+                                      "in the same run (README, section Speed)"),
 ) -> None:
-    """Speed and memory figures: latency, throughput, memory, eval time and speed-ups."""
-    from ..harness.bench import format_bench, run_bench
+    """Speed and memory figures beside their targets: latency, throughput, grading, memory,
+    scale with topology and steps, eval time, speed-ups, and peers when given."""
+    from ..harness.bench import PeerError, format_bench, run_bench
 
-    figures = run_bench(quick=quick, with_eval=not skip_eval, with_ray=ray)
+    try:
+        figures = run_bench(quick=quick, with_eval=not skip_eval, with_ray=ray, peers=peers)
+    except PeerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     if servers:
         figures["servers"] = _server_figures()
         figures["servers"]["web"] = _web_figures()

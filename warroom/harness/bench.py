@@ -4,7 +4,12 @@ Reports reset and tool-call latency (median, p99), tool calls per second with a 
 policy, episodes per second for each baseline, memory per live episode (RSS growth over N
 live episodes, projected to 10,000), the wall time of the default ``warroom eval``, and the
 speed-up of 2 local workers and of Ray over one worker. Server throughput is added when
-asked for and ``warroom.servers.bench`` is installed.
+asked for and ``warroom.servers.bench`` is installed. Each figure has a target (``TARGETS``),
+printed beside it.
+
+Resets of a (scenario, seed) already seen in the process fork a cached base world
+(``warroom.world.resets``): ``reset`` and ``episodes_per_s`` time first resets (the cache is
+cleared), ``reset.repeat_median_ms`` and ``repeat_episodes_per_s`` time repeats.
 """
 
 from __future__ import annotations
@@ -19,11 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from .. import make
+from ..agents.base import make_policy
+from ..scenarios import get
 from ..types import ToolCall
+from ..world.resets import RESETS
 from . import plan, runner
 from .batch import run_tasks
+from .episode import policy_seed
 from .policies import BUILTIN, PolicySpec
 from .tasks import Task, execute
+
+# The issue's targets, printed beside each figure (<= for times and memory, >= for rates).
+TARGETS = {"reset_median_ms": 2.0, "reset_p99_ms": 10.0, "call_median_us": 50.0,
+           "calls_per_s": 20_000.0, "heuristic_episodes_per_s": 100.0,
+           "grading_median_ms": 5.0, "mb_per_episode": 1.0, "default_eval_s": 15.0}
 
 SCRIPT: list[tuple[str, dict[str, Any]]] = [
     ("list_alerts", {}), ("get_service_map", {}), ("list_deploys", {}), ("list_issues", {}),
@@ -52,14 +66,22 @@ def _sample_ids(k: int) -> list[str]:
 
 
 def bench_reset(ids: list[str], repeats: int) -> dict[str, float]:
-    times = []
+    """First resets (each (scenario, seed) new to the process), each followed by a repeat."""
+    RESETS.clear()
+    times, again = [], []
     for sid in ids:
         ep = make(sid)
         for r in range(repeats):
             t0 = time.perf_counter()
             ep.reset(seed=r)
             times.append(time.perf_counter() - t0)
-    return _ms(times)
+            t0 = time.perf_counter()
+            ep.reset(seed=r)
+            again.append(time.perf_counter() - t0)
+    out = _ms(times)
+    out["repeat_median_ms"] = _ms(again)["median_ms"]
+    RESETS.clear()
+    return out
 
 
 def bench_tools(ids: list[str], calls: int) -> dict[str, Any]:
@@ -89,18 +111,100 @@ def _front_service(ep: Any) -> str | None:
     return world.topology.endpoints[0].service if world and world.topology.endpoints else None
 
 
+def _episodes(name: str, ids: list[str]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    steps = 0
+    for sid in ids:
+        record, _ = execute(Task(PolicySpec(name), sid, 0))
+        steps += record["steps"]
+    wall = time.perf_counter() - t0
+    return {"episodes_per_s": round(len(ids) / wall, 2),
+            "ms_per_episode": round(wall / len(ids) * 1e3, 1),
+            "steps_per_episode": round(steps / len(ids), 1),
+            "steps_per_s": round(steps / wall, 1)}
+
+
 def bench_policies(ids: list[str]) -> dict[str, dict[str, float]]:
+    """Whole episodes (reset, calls, grading) per baseline, each reset a first one."""
     out = {}
     for name in BUILTIN:
+        RESETS.clear()
+        out[name] = _episodes(name, ids)
+    return out
+
+
+def bench_repeat(ids: list[str]) -> dict[str, float]:
+    """Heuristic episodes on (scenario, seed) pairs already seen (a training loop's case)."""
+    RESETS.clear()
+    _episodes("heuristic", ids)
+    out = _episodes("heuristic", ids)
+    RESETS.clear()
+    return out
+
+
+def bench_grading(ids: list[str]) -> dict[str, float]:
+    """The grader's final result (rubric, diagnosis, the durable fast-forward) per heuristic
+    episode."""
+    RESETS.clear()
+    times: list[float] = []
+    policy = make_policy("heuristic")
+    for sid in ids:
+        ep = make(sid)
+        obs = ep.reset(seed=0)
+        policy.reset(obs, ep.tools, policy_seed(sid, 0), None)
+        grader = ep.grader
+        real = grader._grade  # final() grades once, then hands out the kept result
+
+        def timed(real: Callable[[], Any] = real) -> Any:
+            t0 = time.perf_counter()
+            out = real()
+            times.append(time.perf_counter() - t0)
+            return out
+
+        grader._grade = timed
+        while not ep.done:
+            obs = ep.step(policy.act(obs)).observation
+    out = _ms(times)
+    out["episodes"] = len(ids)
+    return out
+
+
+def _by_topology(k: int) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for sid in plan.select("test", None, None, None):
+        topo = get(sid).topology
+        if len(out.setdefault(topo, [])) < k:
+            out[topo].append(sid)
+        if len(out) >= 2 and all(len(v) >= k for v in out.values()):
+            break
+    return out
+
+
+def bench_scale(k: int, repeats: int, calls: int) -> dict[str, Any]:
+    """Reset and tool-call time on the smallest and the largest topology, and call time over
+    the first 10 versus the first 200 steps of an episode."""
+    out: dict[str, Any] = {"topologies": {}}
+    for topo, ids in sorted(_by_topology(k).items()):
+        ep = make(ids[0])
+        ep.reset(seed=0)
+        assert ep.world is not None
+        out["topologies"][topo] = {
+            "components": len(ep.world.topology.components),
+            "reset_median_ms": bench_reset(ids, repeats)["median_ms"],
+            "call_median_us": bench_tools(ids, calls)["median_us"]}
+    sid = _sample_ids(1)[0]
+    per_step = {}
+    for n in (10, 200):
+        ep = make(sid, max_steps=n + 1)
+        ep.reset(seed=0)
+        svc = _front_service(ep) or "api-gateway"
         t0 = time.perf_counter()
-        steps = 0
-        for sid in ids:
-            record, _ = execute(Task(PolicySpec(name), sid, 0))
-            steps += record["steps"]
-        wall = time.perf_counter() - t0
-        out[name] = {"episodes_per_s": round(len(ids) / wall, 2),
-                     "ms_per_episode": round(wall / len(ids) * 1e3, 1),
-                     "steps_per_episode": round(steps / len(ids), 1)}
+        for i in range(n):
+            name, args = SCRIPT[i % len(SCRIPT)]
+            ep.step(ToolCall(name, {a: (v.format(svc=svc) if isinstance(v, str) else v)
+                                    for a, v in args.items()}))
+        per_step[str(n)] = round((time.perf_counter() - t0) / n * 1e6, 1)
+    out["call_mean_us_by_steps"] = per_step
     return out
 
 
@@ -172,33 +276,132 @@ def bench_default_eval() -> dict[str, Any]:
                         for e in summary["leaderboard"]}}
 
 
-def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True) -> dict[str, Any]:
-    """Every figure in one dict (``quick`` shrinks the samples for a smoke run)."""
+PEER_ADAPTER = "warroom_peer.py"
+
+
+class PeerError(ValueError):
+    """``--peers DIR`` holds no peer environment this bench knows how to time."""
+
+
+def find_peers(folder: Path) -> dict[str, Path]:
+    """Peer checkouts in ``folder``: each subfolder (or ``folder`` itself) holding a
+    ``warroom_peer.py`` adapter, by the adapter's ``NAME`` (default: the folder name)."""
+    if not folder.is_dir():
+        raise PeerError(f"--peers {folder}: not a directory")
+    found = {}
+    for sub in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+        if (sub / PEER_ADAPTER).is_file():
+            found[sub.name] = sub
+    if not found:
+        raise PeerError(
+            f"--peers {folder}: no known peer environment there. Each peer is a checkout "
+            f"holding a {PEER_ADAPTER} that defines run_episode(seed) -> steps (one episode of "
+            f"the peer with its own scripted policy); see README, section Speed.")
+    return found
+
+
+def _load_adapter(path: Path) -> Any:
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"warroom_peer_{path.name}",
+                                                  path / PEER_ADAPTER)
+    if spec is None or spec.loader is None:
+        raise PeerError(f"cannot load {path / PEER_ADAPTER}")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path))  # the adapter imports the peer's own package
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path))
+    if not callable(getattr(module, "run_episode", None)):
+        raise PeerError(f"{path / PEER_ADAPTER} defines no run_episode(seed) -> steps")
+    return module
+
+
+def bench_peers(folder: Path, warroom_eps: float, seconds: float = 3.0) -> dict[str, Any]:
+    """Episodes and steps per second of each peer in ``folder`` (run for about ``seconds``
+    each, at least 10 episodes), and how many times faster per episode it is than warroom's
+    heuristic (``warroom_eps`` episodes/s)."""
+    out = {}
+    for folder_name, path in find_peers(folder).items():
+        adapter = _load_adapter(path)
+        name = str(getattr(adapter, "NAME", folder_name))
+        adapter.run_episode(0)  # warm
+        n = steps = 0
+        t0 = time.perf_counter()
+        while n < 10 or time.perf_counter() - t0 < seconds:
+            steps += int(adapter.run_episode(n))
+            n += 1
+        wall = time.perf_counter() - t0
+        eps = n / wall
+        out[name] = {"episodes": n, "episodes_per_s": round(eps, 2),
+                     "steps_per_s": round(steps / wall, 1),
+                     "warroom_ratio": round(eps / warroom_eps, 1) if warroom_eps else None}
+    return out
+
+
+def run_bench(quick: bool = False, with_eval: bool = True, with_ray: bool = True,
+              peers: Path | None = None) -> dict[str, Any]:
+    """Every figure in one dict (``quick`` shrinks the samples for a smoke run); ``peers``:
+    a folder of peer checkouts to time in the same run (``find_peers``)."""
+    if peers is not None:
+        find_peers(peers)  # fail before the long part when the folder holds no peer
     ids = _sample_ids(3 if quick else 9)
     figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "quick": quick}}
     figures["reset"] = bench_reset(ids, 2 if quick else 10)
     figures["tool_call"] = bench_tools(ids, 60 if quick else 1500)
     figures["episodes_per_s"] = bench_policies(ids)
+    figures["repeat_episodes_per_s"] = {"heuristic": bench_repeat(ids)}
+    figures["grading"] = bench_grading(ids)
     figures["memory"] = bench_memory(ids, 100 if quick else 400)
+    figures["scale"] = bench_scale(1 if quick else 3, 1 if quick else 4, 30 if quick else 300)
     figures["scaling"] = bench_scaling(_sample_ids(4 if quick else 60), with_ray)
     if with_eval:
         figures["default_eval"] = bench_default_eval()
+    if peers is not None:
+        figures["peers"] = bench_peers(
+            peers, figures["episodes_per_s"]["heuristic"]["episodes_per_s"])
+    figures["targets"] = dict(TARGETS)
     return figures
+
+
+def _vs(key: str, unit: str, more_is_better: bool = False) -> str:
+    return f"(target {'>=' if more_is_better else '<='} {TARGETS[key]:g} {unit})"
 
 
 def format_bench(f: dict[str, Any]) -> str:
     lines = [f"warroom bench ({f['machine']['cpus']} CPUs"
              f"{', quick' if f['machine']['quick'] else ''})"]
-    r, t = f["reset"], f["tool_call"]
-    lines.append(f"  reset            median {r['median_ms']:.2f} ms   p99 {r['p99_ms']:.2f} ms")
-    lines.append(f"  tool call        median {t['median_us']:.0f} us   p99 {t['p99_ms']:.2f} ms"
-                 f"   {t['calls_per_s']:.0f} calls/s (scripted)")
+    r, t, g = f["reset"], f["tool_call"], f["grading"]
+    lines.append(f"  reset            median {r['median_ms']:.2f} ms "
+                 f"{_vs('reset_median_ms', 'ms')}   p99 {r['p99_ms']:.2f} ms "
+                 f"{_vs('reset_p99_ms', 'ms')}   repeat {r['repeat_median_ms']:.2f} ms")
+    lines.append(f"  tool call        median {t['median_us']:.0f} us {_vs('call_median_us', 'us')}"
+                 f"   p99 {t['p99_ms']:.2f} ms   {t['calls_per_s']:.0f} calls/s "
+                 f"{_vs('calls_per_s', 'calls/s', True)} (scripted)")
     for name, e in f["episodes_per_s"].items():
-        lines.append(f"  {name:<16} {e['episodes_per_s']:.2f} episodes/s "
+        target = f" {_vs('heuristic_episodes_per_s', 'episodes/s', True)}" \
+            if name == "heuristic" else ""
+        lines.append(f"  {name:<16} {e['episodes_per_s']:.2f} episodes/s{target} "
                      f"({e['ms_per_episode']:.0f} ms, {e['steps_per_episode']} steps)")
+    for name, e in f.get("repeat_episodes_per_s", {}).items():
+        lines.append(f"  {name + ' repeat':<16} {e['episodes_per_s']:.2f} episodes/s "
+                     f"(a (scenario, seed) seen before: its reset is a fork)")
+    lines.append(f"  grading          median {g['median_ms']:.2f} ms "
+                 f"{_vs('grading_median_ms', 'ms')}   p99 {g['p99_ms']:.2f} ms")
     m = f["memory"]
     lines.append(f"  memory           {m['mb_per_episode']:.2f} MB per live episode "
-                 f"({m['live_episodes']} live; 10,000 -> {m['projected_gb_for_10000']} GB)")
+                 f"{_vs('mb_per_episode', 'MB')} ({m['live_episodes']} live; 10,000 -> "
+                 f"{m['projected_gb_for_10000']} GB)")
+    sc = f.get("scale")
+    if sc:
+        for topo, v in sorted(sc["topologies"].items(), key=lambda kv: kv[1]["components"]):
+            lines.append(f"  {'topology ' + topo:<16} {v['components']} components: reset "
+                         f"{v['reset_median_ms']:.2f} ms, call {v['call_median_us']:.0f} us")
+        steps = sc["call_mean_us_by_steps"]
+        lines.append(f"  steps            mean call {steps['10']:.0f} us over 10 steps, "
+                     f"{steps['200']:.0f} us over 200")
     s = f["scaling"]
     lines.append(f"  scaling          {s['episodes']} episodes: 1 worker {s['one_worker_s']} s, "
                  f"2 workers {s['two_workers_s']} s (x{s['speedup_2_workers']})")
@@ -210,7 +413,11 @@ def format_bench(f: dict[str, Any]) -> str:
     if "default_eval" in f:
         d = f["default_eval"]
         lines.append(f"  default eval     {d['wall_s']} s for {d['episodes']} episodes "
-                     f"({d['workers']} workers)")
+                     f"({d['workers']} workers) {_vs('default_eval_s', 's')}")
+    for name, p in f.get("peers", {}).items():
+        lines.append(f"  peer {name:<11} {p['episodes_per_s']:.2f} episodes/s, "
+                     f"{p['steps_per_s']:.0f} steps/s; warroom heuristic is "
+                     f"x{p['warroom_ratio']} of it per episode")
     if "servers" in f:
         lines.append(f"  servers          {f['servers']}")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from ..world import fleet, noise, ops  # noqa: F401  (registers event handlers a
 from ..world.build import build_world
 from ..world.faults import FAULTS, Truth
 from ..world.faults.distractors import DISTRACTORS
+from ..world.resets import RESETS
 from ..world.world import World
 from .overrides import apply_overrides
 from .spec import Scenario
@@ -19,7 +20,14 @@ def world_seed(scenario: Scenario, seed: int) -> int:
 
 
 def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth]]:
-    """(world at the incident page, truths of the faults, truths of the distractors)."""
+    """(world at the incident page, truths of the faults, truths of the distractors); built
+    once per (scenario, seed) in a process and forked by later resets (``world.resets``)."""
+    world, (truths, decoys) = RESETS.fork_or_build((scenario.model_dump_json(), seed),
+                                                   lambda: _build(scenario, seed))
+    return world, list(truths), list(decoys)
+
+
+def _build(scenario: Scenario, seed: int) -> tuple[World, tuple[list[Truth], list[Truth]]]:
     world = build_world(scenario.topology, world_seed(scenario, seed))
     world.noise_level = scenario.noise  # type: ignore[attr-defined]
     apply_overrides(world, scenario)
@@ -41,4 +49,4 @@ def start(scenario: Scenario, seed: int) -> tuple[World, list[Truth], list[Truth
         first = truths[0]
         truths[0] = dataclasses.replace(first, facts=first.facts + tuple(scenario.facts),
                                         decoys=first.decoys + tuple(scenario.decoys))
-    return world, truths, decoys
+    return world, (truths, decoys)

@@ -24,6 +24,7 @@ HISTORY_S = 3600.0
 SCRAPE_S = 30  # physics is evaluated on a 30 s grid, like a metrics scrape interval
 SNAPSHOT_CACHE = 64  # solved instants kept per world (about 15 KB each), oldest dropped first
 MEMO_CACHE = 256  # rendered telemetry pieces kept per world
+SHARED_CACHE = 256  # solved or rendered pieces of a shared past kept for all forks of a base
 EPOCH = 1_794_900_000  # 2026-11-17T10:40:00Z; scenarios add a seeded offset
 
 
@@ -102,7 +103,13 @@ class World:
         self._fresh: set[tuple[str, str]] = set()
         self._snap_cache: dict[tuple[int, float, int], Any] = {}
         self._memo: dict[tuple[Any, ...], Any] = {}
-        self._mutations = 0
+        self._mutations = 0  # edits and records: what rendered telemetry depends on
+        self._stamps: list[int] = [0]  # per version, the edit count of its last edit
+        # what every fork of a frozen base world (see ``share_past``) may reuse
+        self._shared: dict[tuple[Any, ...], Any] = {}
+        self._shared_upto = -1  # snapshots of versions last edited up to this count
+        self._shared_before = 0  # rendered pieces of versions older than this index
+        self._pod_plans: dict[tuple[int, int, int], Any] = {}  # the solver's, per version
 
     # -- time-travel -------------------------------------------------------------------
     @property
@@ -123,6 +130,7 @@ class World:
         head = self.versions[-1]
         self._mutations += 1
         if head.since == self.now:
+            self._stamps[-1] = self._mutations
             return head
         new = _shallow_state(head)  # a version boundary freezes integrators (checkpoint)
         new.since = self.now
@@ -131,6 +139,7 @@ class World:
         checkpoint(self, head, new)
         self.versions.append(new)
         self._since.append(self.now)
+        self._stamps.append(self._mutations)
         return new
 
     def fork(self) -> World:
@@ -140,6 +149,7 @@ class World:
         new = copy.copy(self)
         new.versions = [*self.versions[:-1], _shallow_state(self.versions[-1])]
         new._since = list(self._since)
+        new._stamps = list(self._stamps)
         new.events = list(self.events)
         new.audit = list(self.audit)
         new.records = list(self.records)
@@ -147,7 +157,26 @@ class World:
         self._fresh = set()  # items both heads share must be copied before either edits them
         new._snap_cache = dict(self._snap_cache)
         new._memo = dict(self._memo)
+        new._shared = self._shared  # the one cache of a base's past (copy.copy dropped it)
+        new._pod_plans = {}
         return new
+
+    def share_past(self) -> None:
+        """Make this world a frozen base: what it has solved and rendered so far is kept in
+        a cache shared by all its forks (never edit the base itself afterwards). Sharing is
+        sound because past versions are immutable and every later edit carries a higher
+        edit count than any the base has seen."""
+        self._shared = {("snap", *k): v for k, v in self._snap_cache.items()}
+        self._shared.update({("memo", *k): v for k, v in self._memo.items()
+                             if k[1] < self.head.seq})
+        self._shared_upto = self._mutations
+        self._shared_before = len(self.versions) - 1
+        self._snap_cache = {}
+        self._memo = {}
+
+    def _share(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self._shared) < SHARED_CACHE:
+            self._shared[key] = value
 
     def edit_item(self, collection: str, key: str) -> Any:
         """A private copy of ``head.<collection>[key]`` placed in a fresh version."""
@@ -200,22 +229,34 @@ class World:
     def snapshot(self, t: float | None = None) -> Any:
         """Every component's metrics at ``t`` (default: now) on the scrape grid, cached."""
         t = self.now if t is None else t
-        version = self.versions[self.version_index(t)]
+        i = self.version_index(t)
+        version = self.versions[i]
         t = max(float(int(t) // SCRAPE_S * SCRAPE_S), version.since)
-        seq = version.seq
-        key = (seq, t, self._mutations if seq == self.head.seq else 0)
-        snap = self._snap_cache.get(key)
+        key = (version.seq, t, self._stamps[i])  # physics reads state, never the records
+        shared = self._stamps[i] <= self._shared_upto
+        snap = self._shared.get(("snap", *key)) if shared else self._snap_cache.get(key)
         if snap is None:
             snap = solve(self, t)
-            if len(self._snap_cache) >= SNAPSHOT_CACHE:
-                del self._snap_cache[next(iter(self._snap_cache))]
-            self._snap_cache[key] = snap
+            if shared:
+                self._share(("snap", *key), snap)
+            else:
+                if len(self._snap_cache) >= SNAPSHOT_CACHE:
+                    del self._snap_cache[next(iter(self._snap_cache))]
+                self._snap_cache[key] = snap
         return snap
 
     def memo(self, kind: str, t: float, compute: Callable[[], Any], *extra: Any) -> Any:
         """Cache ``compute()`` for telemetry rendered at ``t`` (valid while history holds)."""
-        seq = self.versions[self.version_index(t)].seq
+        i = self.version_index(t)
+        seq = self.versions[i].seq
         key = (kind, seq, t, self._mutations if seq == self.head.seq else 0, *extra)
+        if i < self._shared_before:
+            shared_key = ("memo", *key)
+            if shared_key not in self._shared:
+                value = compute()
+                self._share(shared_key, value)
+                return value
+            return self._shared[shared_key]
         if key not in self._memo:
             if len(self._memo) >= MEMO_CACHE:
                 del self._memo[next(iter(self._memo))]
@@ -241,4 +282,6 @@ class World:
         d = dict(self.__dict__)
         d["_snap_cache"] = {}
         d["_memo"] = {}
+        d["_pod_plans"] = {}
+        d["_shared"] = {}  # a copy in another process shares nothing: it keeps its own
         return d

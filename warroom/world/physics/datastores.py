@@ -31,6 +31,12 @@ class DatastoreFlow:
     def miss_db_calls(self, c: Component, kind: str, target: str) -> float:
         raise NotImplementedError
 
+    def db_cost(self, db: Any, caller: str) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def db_broken(self, db: Any, caller: str) -> tuple[float, str]:
+        raise NotImplementedError
+
     def client_hit(self, c: Component, cache: str) -> float:
         """The cache hit ratio one client gets: none if it cannot reach or log in to it."""
         h = self.hit.get(cache, self.st.caches[cache].warm_hit_ratio)
@@ -116,7 +122,7 @@ class DatastoreFlow:
         clients = [x for x in self.topo.callers_of(c.name)]
         cost_total = 0.0
         for caller in clients:
-            mult, _ = stores.query_cost_mult(db, caller)
+            mult, _ = self.db_cost(db, caller)
             cost_total += self._db_calls(caller, c.name) * mult
             cost_total += self._miss_calls(caller, c.name) * (stores.MISS_COST - 1.0)
         cron += sum(tx.cpu_share for tx in db.transactions)
@@ -142,7 +148,7 @@ class DatastoreFlow:
                        cron_cpu=cron)
         lat_all = 0.0
         for caller in clients:
-            mult, blocked = stores.query_cost_mult(db, caller)
+            mult, blocked = self.db_cost(db, caller)
             lat = c.base_latency_ms * mult * queue_mult
             fail, cause = 0.0, "db_error:ok"
             if blocked > 0:
@@ -157,7 +163,7 @@ class DatastoreFlow:
             if disk_full and not db.replica_of:
                 wf = stores.WRITE_SHARE
                 fail, cause = 1 - (1 - fail) * (1 - wf), "db_error:disk_full"
-            broken, column = stores.broken_share(db, caller)
+            broken, column = self.db_broken(db, caller)
             if broken > 0:
                 if broken >= fail:
                     cause = f"db_error:undefined_column.{column}"

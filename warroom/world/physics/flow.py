@@ -125,32 +125,23 @@ class _Solver(DatastoreFlow):
         self.db_views: dict[tuple[str, str], stores.DbView] = {}
         self.bmean: dict[str, dict[str, tuple[float, int]]] = {}
         self._miss: dict[tuple[str, str], float] = {}
+        self._mb: dict[tuple[str, str, float], float] = {}
+        self._db_cost: dict[tuple[str, str], tuple[float, float]] = {}
+        self._db_broken: dict[tuple[str, str], tuple[float, str]] = {}
 
     # -- pods ------------------------------------------------------------------------
     def pods(self) -> None:
-        st, t = self.st, self.t
-        poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
-                    if tp.hidden.get("poison") and not _dead_letters(st, tp.consumer_service)}
-        for c in self.topo.components:
-            svc = st.services[c.name]
+        t = self.t
+        for c, svc, plan in self._pod_plan():
             m = ComponentMetrics(c.name, desired=svc.replicas)
             ready_b: list[dict[str, Any]] = []
-            by_release: dict[tuple[str, int], tuple[dict[str, Any], str | None]] = {}
-            for pod in svc.pods:
+            for pod, b, fail in plan:
                 if not pod.alive(t):
                     continue
-                # a process reads its start-up settings when its pod is created
-                born = self.w.at(pod.created_at).services.get(c.name, svc)
-                known = by_release.get((pod.release, id(born)))
-                if known is None:
-                    b = service_behavior(st, svc, pod.release)
-                    fail = poisoned.get(c.name) or startup_failure(
-                        c, born, b, self.topo.defaults[c.name])
-                    known = by_release[(pod.release, id(born))] = (b, fail)
-                ps = pod_status(c, svc, pod, known[0], t, known[1])
+                ps = pod_status(c, svc, pod, b, t, fail)
                 m.pods.append(ps)
                 if ps.ready:
-                    ready_b.append(known[0])
+                    ready_b.append(b)
             if c.kind == "external":
                 ready_b = [{}]
             m.ready = len(ready_b) if c.kind != "external" else 1
@@ -158,13 +149,66 @@ class _Solver(DatastoreFlow):
             self.bmean[c.name] = _means(ready_b)
             self.m[c.name] = m
 
+    def _pod_plan(self) -> list[tuple[Component, Service, list[tuple[Any, dict[str, Any],
+                                                                       str | None]]]]:
+        """Per component, each pod with its code's behavior and why its process exits at
+        start (if it does): a function of the state version alone, so kept per version."""
+        w, st = self.w, self.st
+        i = w.version_index(self.t)
+        key = (st.seq, w._stamps[i], len(w.versions))
+        cache = w._pod_plans
+        plan = cache.get(key)
+        if plan is not None:
+            return plan
+        poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
+                    if tp.hidden.get("poison") and not _dead_letters(st, tp.consumer_service)}
+        plan = []
+        for c in self.topo.components:
+            svc = st.services[c.name]
+            pods = []
+            by_release: dict[tuple[str, int], tuple[dict[str, Any], str | None]] = {}
+            for pod in svc.pods:
+                # a process reads its start-up settings when its pod is created
+                born = w.at(pod.created_at).services.get(c.name, svc)
+                known = by_release.get((pod.release, id(born)))
+                if known is None:
+                    b = service_behavior(st, svc, pod.release)
+                    fail = poisoned.get(c.name) or startup_failure(
+                        c, born, b, self.topo.defaults[c.name])
+                    known = by_release[(pod.release, id(born))] = (b, fail)
+                pods.append((pod, known[0], known[1]))
+            plan.append((c, svc, pods))
+        if len(cache) >= 32:
+            cache.clear()
+        cache[key] = plan
+        return plan
+
     def mean_b(self, name: str, key: str, default: float = 1.0) -> float:
         """Mean over ready pods of a numeric behavior (pods without it count ``default``)."""
-        bs = self.behaviors[name]
-        if not bs:
-            return default
-        total, n = self.bmean[name].get(key, (0.0, 0))
-        return (total + default * (len(bs) - n)) / len(bs)
+        memo = (name, key, default)
+        v = self._mb.get(memo)
+        if v is None:
+            bs = self.behaviors[name]
+            if not bs:
+                v = default
+            else:
+                total, n = self.bmean[name].get(key, (0.0, 0))
+                v = (total + default * (len(bs) - n)) / len(bs)
+            self._mb[memo] = v
+        return v
+
+    def db_cost(self, db: Any, caller: str) -> tuple[float, float]:
+        """``stores.query_cost_mult`` once per solve (the state holds still within one)."""
+        k = (db.name, caller)
+        if k not in self._db_cost:
+            self._db_cost[k] = stores.query_cost_mult(db, caller)
+        return self._db_cost[k]
+
+    def db_broken(self, db: Any, caller: str) -> tuple[float, str]:
+        k = (db.name, caller)
+        if k not in self._db_broken:
+            self._db_broken[k] = stores.broken_share(db, caller)
+        return self._db_broken[k]
 
     # -- load, top-down ------------------------------------------------------------------
     def offered(self) -> None:
