@@ -3,12 +3,13 @@ responders sharing every output, and ``WarRoomEnv``, the team roles with partial
 per-role action masks (see its docstring).
 
 ``IncidentTeamEnv``: agents ``responder_0`` .. ``responder_{n-1}`` act in a fixed
-round-robin; each turn is one tool call on the shared incident, as JSON text exactly as in ``gym_env``. An agent observes
-everything that happened since its own last turn: each call (its own and its teammates',
-tagged with who made it) and its output, in order; at the start every agent sees the
-incident page. The step budget belongs to the team. Reward is shared: each step's reward
-goes to every agent. All agents terminate when a report is accepted and are truncated when
-the budget is spent; ``infos`` then carry the grade under ``result``.
+round-robin; each turn is one tool call on the shared incident, as JSON text exactly as
+in ``gym_env``. An agent observes everything that happened since its own last turn: each
+call (its own and its teammates', tagged with who made it) and its output, in order; at
+the start every agent sees the incident page. The step budget belongs to the team. Reward
+is shared: each step's reward goes to every agent. All agents terminate when a report is
+accepted and are truncated when the budget is spent; ``infos`` then carry the grade
+under ``result``.
 
 The scenario is chosen as in ``gym_env`` (``options["scenario"]``, the constructor's, or
 drawn from ``split`` with the seeded RNG); other option keys are ignored.
