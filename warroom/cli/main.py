@@ -67,9 +67,17 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
         model: str | None = options.MODEL, base_url: str | None = options.BASE_URL,
         api_key_env: str | None = options.API_KEY_ENV, tool_mode: str = options.TOOL_MODE,
         price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
-        as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        team: str | None = typer.Option(None, help="run a team instead: a policy for every "
+                                        "role or 'sre=oracle,developer=heuristic,...'")
+        ) -> None:
     """Run a policy (random, heuristic, oracle or llm) on one scenario; print the
     trajectory and score."""
+    if team:
+        from .team_cmds import run_cmd
+
+        run_cmd(scenario, team, seed, as_json)
+        return
     kwargs = options.llm_kwargs(model, base_url, api_key_env, tool_mode, price_in,
                                 price_out) if policy == "llm" else {}
 
@@ -115,8 +123,17 @@ def parse_line(line: str) -> ToolCall:
 
 @app.command()
 def play(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
-         seed: int = typer.Option(0, help="episode seed")) -> None:
+         seed: int = typer.Option(0, help="episode seed"),
+         role: str | None = typer.Option(None, help="take one team role (sre, oversight, "
+                                         "developer, commander); --team plays the others"),
+         team: str = typer.Option("heuristic", help="team policy for the other roles")
+         ) -> None:
     """Play an incident yourself: type tool calls at the prompt."""
+    if role:
+        from .team_cmds import play_cmd
+
+        play_cmd(scenario, role, team, seed)
+        return
     load_all()
     ep = make(scenario)
     render.show_observation(ep.reset(seed=seed), limit=10_000)

@@ -15,6 +15,7 @@ from ..agents.team_base import RolePolicy, make_role_policy, parse_team, team_la
 from ..env.roles import DEFAULT_ROLES
 from ..env.team import TeamEpisode
 from ..scenarios import get
+from ..scenarios.spec import Scenario
 from ..types import Observation, ToolCall
 from .policies import parse
 
@@ -58,7 +59,7 @@ def play(ep: TeamEpisode, policies: dict[str, RolePolicy], seed: int | None = No
     return ep.result
 
 
-def run_team(scenario: str, spec: str, seed: int | None = None, **options: Any
+def run_team(scenario: str | Scenario, spec: str, seed: int | None = None, **options: Any
              ) -> dict[str, Any]:
     sc = get(scenario) if isinstance(scenario, str) else scenario
     label, policies = build_team(spec)
