@@ -53,7 +53,7 @@ def register_role_policy(name: str) -> Callable[[Callable[..., RolePolicy]],
 def load_all() -> None:
     import importlib
 
-    for mod in ("team_oracle", "team_heuristic", "team_random"):
+    for mod in ("team_oracle", "team_heuristic", "team_random", "team_llm"):
         try:
             importlib.import_module(f"{__package__}.{mod}")
         except ModuleNotFoundError as exc:
