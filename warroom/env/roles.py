@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..scenarios.tiers import TIERS
 from ..tools.registry import READ, REGISTRY, load_all
 
 SAY, STAND_BY = "say", "stand_by"
@@ -75,8 +76,9 @@ ROLES: dict[str, Role] = {r.name: r for r in (
          credit=("communication",)),
 )}
 DEFAULT_ROLES = ("sre", "oversight", "developer", "commander")
-# Rounds (one call per role each) by tier.
-ROUND_BUDGET = {"easy": 20, "medium": 18, "hard": 16}
+# Rounds (one call per role each) by tier: as many as a single agent's tool calls, so each
+# role has the single agent's budget and a team is never short of turns by construction.
+ROUND_BUDGET = {name: tier.step_budget for name, tier in TIERS.items()}
 
 
 def get_role(name: str) -> Role:
