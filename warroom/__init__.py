@@ -12,10 +12,36 @@ from pathlib import Path
 from typing import Any
 
 from .env.episode import Episode
+from .env.team import TeamEpisode
 from .types import Observation, StepResult, ToolCall
 
 __version__ = "0.1.0"
-__all__ = ["Episode", "Observation", "StepResult", "ToolCall", "make"]
+__all__ = ["Episode", "Observation", "StepResult", "TeamEpisode", "ToolCall", "make",
+           "make_team"]
+
+
+def _scenario(scenario: str | Path | Any) -> Any:
+    from .scenarios import get
+    from .scenarios.spec import Scenario
+
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, Path) or (isinstance(scenario, str) and scenario.endswith(
+            (".yaml", ".yml", ".json"))):
+        from .scenarios.files import load
+
+        return load(Path(scenario))
+    return get(str(scenario))
+
+
+def make_team(scenario: str | Path | Any, roles: list[str] | None = None,
+              order: list[str] | None = None, **options: Any) -> TeamEpisode:
+    """A TeamEpisode (roles, partial views, turn order, chat) for a scenario as in ``make``.
+
+    Options: ``rounds`` (override the round budget), ``reward_config``,
+    ``oversight_weight`` (multiplier of Oversight's credit).
+    """
+    return TeamEpisode(_scenario(scenario), roles, order, **options)
 
 
 def make(scenario: str | Path | Any, **options: Any) -> Episode:

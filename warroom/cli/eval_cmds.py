@@ -199,11 +199,20 @@ def eval_command(
     price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
     report: bool = typer.Option(True, help="write report.html and summary.md"),
     progress: bool = typer.Option(True, help="show the progress bar (stderr)"),
+    team: str | None = typer.Option(None, help="evaluate teams instead: 'SPEC;SPEC;...', "
+                                    "each a policy for every role or 'sre=...,developer=...'"
+                                    "; the single-agent --policies run beside them"),
 ) -> None:
     """Evaluate policies on a sample of scenarios; write a run directory and a report.
 
     With no arguments: random, heuristic and oracle on the test split, every tier.
     """
+    if team:
+        from .team_cmds import eval_cmd
+
+        singles = "heuristic" if policies == ",".join(BUILTIN) else policies
+        eval_cmd(team, split, tier, n, _team_seed(seeds), singles, as_json)
+        return
     began = time.perf_counter()
     if extend and not resume:
         fail("--extend grows an existing run: use it with --resume --out RUN_DIR")
@@ -261,6 +270,12 @@ def eval_command(
                   f"{summary['run']['total_wall_s']:.1f} s)")
     if report:
         console.print(f"report: {summary['run']['report']['html']}")
+
+
+def _team_seed(seeds: str) -> int | None:
+    """A team eval plays each scenario once, with its own seed unless one is given."""
+    first = plan.parse_seeds(seeds)[0]
+    return None if seeds == "0" else first
 
 
 def _latest_run(root: Path = Path("runs")) -> Path:

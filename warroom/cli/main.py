@@ -108,9 +108,17 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
         price_in: float | None = options.PRICE_IN, price_out: float | None = options.PRICE_OUT,
         full: bool = typer.Option(False, "--full", help="show every line of each tool "
                                   f"output (default: the first {RUN_LINES})"),
-        as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        team: str | None = typer.Option(None, help="run a team instead: a policy for every "
+                                        "role or 'sre=oracle,developer=heuristic,...'")
+        ) -> None:
     """Run a policy (random, heuristic, oracle or llm) on one scenario; print the
     trajectory, the score and the rubric that explains it."""
+    if team:
+        from .team_cmds import run_cmd
+
+        run_cmd(scenario, team, seed, as_json)
+        return
     kwargs = options.llm_kwargs(model, base_url, api_key_env, tool_mode, price_in,
                                 price_out) if policy == "llm" else {}
 
@@ -131,8 +139,17 @@ def run(scenario: str = typer.Argument(..., help="catalog id or path to a scenar
 
 @app.command()
 def play(scenario: str = typer.Argument(..., help="catalog id or path to a scenario file"),
-         seed: int = typer.Option(0, help="episode seed")) -> None:
+         seed: int = typer.Option(0, help="episode seed"),
+         role: str | None = typer.Option(None, help="take one team role (sre, oversight, "
+                                         "developer, commander); --team plays the others"),
+         team: str = typer.Option("heuristic", help="team policy for the other roles")
+         ) -> None:
     """Play an incident yourself: type tool calls at the prompt (``help`` lists how)."""
+    if role:
+        from .team_cmds import play_cmd
+
+        play_cmd(scenario, role, team, seed)
+        return
     load_all()
     play_loop(open_episode(scenario), seed)
 

@@ -24,6 +24,8 @@ SEED_SPAN = 100_000_000
 OOD_FAULTS = frozenset({
     "gc_pressure", "replica_lag", "cache_auth_rotated", "edge_connection_limit",
     "provider_key_expired", "payload_over_limit", "rogue_config_sync",
+    # oversight-hard rogue kinds: held out, so they change no earlier scenario
+    "rogue_bluffing_autoscaler", "rogue_sleeper_optimizer",
 })
 # Fault x target combinations never seen in train (the fault itself is in train elsewhere).
 OOD_COMBOS = frozenset({

@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (each module registers its faults)
     network,
     queue,
     rogue,
+    rogue_subtle,
 )
 from .base import FAULTS, Evidence, FaultType, Truth, WrongFix, register
 
