@@ -66,12 +66,12 @@ class HumanRole(RolePolicy):
     name = "human"
 
     def act(self, observation: Observation, inbox: list[ChatMessage]) -> ToolCall:
-        from .main import parse_line
+        from .play import parse_line
 
         render.console.print(f"--- your turn ({self.role}) ---", markup=False)
         for m in inbox:
             render.console.print(f"CHAT {m.sender} -> {m.to}: {m.text}", markup=False)
-        render.show_observation(observation, limit=10_000)
+        render.show_observation(observation)
         while True:
             try:
                 line = input(f"{self.role}> ").strip()
