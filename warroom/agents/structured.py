@@ -11,10 +11,14 @@ and what the runbook's signature library makes of the evidence so far (best scor
 category family); then global flags (which sweeps were read, step budget used).
 
 Actions are indices into ``ACTIONS``: global reads, per-component reads and fixes, a status
-update, paging the owner, and ``report`` over (component, category family). A template
+update, paging the owner, and ``report`` over (component, category family); and shortcuts
+by rank: confirm, remediate or report the first or second hypothesis of the signature
+library, and read the logs, config or release history of the first three alerting
+services (the same templates, addressed by rank instead of slot). A template
 fills its arguments from what was observed (the release before the suspect one, twice the
 ready pods, the signature library's fix); the mask hides templates whose arguments are not
-known yet, reads already done and fixes already applied. Nothing reads the ground truth.
+known yet, reads already done, fixes already applied, and the report until ``MIN_READS``
+reads were made (a report made blind is always wrong). Nothing reads the ground truth.
 """
 
 from __future__ import annotations
@@ -56,13 +60,19 @@ COMPONENT_READS = ("logs", "errors", "latency", "saturation", "pods", "describe"
                    "db_activity", "history")
 COMPONENT_FIXES = ("remediate", "rollback", "restart", "scale_up")
 COMMS = ("post_update", "page_owner")
+# Shortcuts by rank: the n-th hypothesis of the signature library, the n-th symptom service.
+RANKED = ("confirm", "remediate", "report")
+N_RANKED = 2
+SYMPTOM_READS = ("logs", "config", "history")
+N_SYMPTOMS = 3
+MIN_READS = 5  # a report is valid only after this many reads (map and categories included)
 
 
 @dataclass(frozen=True)
 class Action:
     """One entry of the discrete action space: a template and its target."""
 
-    kind: str  # "global", "read", "fix", "comms" or "report"
+    kind: str  # "global", "comms", "ranked", "symptom", "read", "fix" or "report"
     name: str
     slot: int = -1
     family: str = ""
@@ -71,6 +81,8 @@ class Action:
 def _actions() -> tuple[Action, ...]:
     out = [Action("global", name) for name, _ in GLOBAL_READS]
     out += [Action("comms", name) for name in COMMS]
+    out += [Action("ranked", r, k) for k in range(N_RANKED) for r in RANKED]
+    out += [Action("symptom", r, k) for k in range(N_SYMPTOMS) for r in SYMPTOM_READS]
     out += [Action("read", r, s) for s in range(MAX_COMPONENTS) for r in COMPONENT_READS]
     out += [Action("fix", f, s) for s in range(MAX_COMPONENTS) for f in COMPONENT_FIXES]
     out += [Action("report", "report", s, fam) for s in range(MAX_COMPONENTS)
@@ -82,7 +94,9 @@ ACTIONS = _actions()
 N_ACTIONS = len(ACTIONS)
 SLOT_FEATURES = 1 + len(KINDS) + 16 + len(COMPONENT_READS) + 2 + len(FAMILIES) + \
     len(COMPONENT_FIXES)
-GLOBAL_FEATURES = len(GLOBAL_READS) + len(COMMS) + 6
+RANK_FEATURES = 5 + len(FAMILIES)
+GLOBAL_FEATURES = len(GLOBAL_READS) + len(COMMS) + 6 + N_RANKED * RANK_FEATURES + \
+    N_SYMPTOMS * len(SYMPTOM_READS)
 N_FEATURES = MAX_COMPONENTS * SLOT_FEATURES + GLOBAL_FEATURES
 
 
@@ -170,7 +184,25 @@ class Dashboard:
                 float(any(r.get("held_s", 0) > 120 for r in n.locks)),
                 float(any(k[0] == "fix" for k in self.done)),
                 _squash(len(n.alerts), 3.0), float(bool(self.hypotheses()))]
+        hyps = self.hypotheses()
+        for k in range(N_RANKED):
+            h = hyps[k] if k < len(hyps) else None
+            fam = hyp_family(n, h) if h else ""
+            out += [1.0 if h else 0.0, h.score if h else 0.0, float(bool(h and h.fixes)),
+                    float(("ranked", "confirm", k) in self.done),
+                    float(("ranked", "remediate", k) in self.done)]
+            out += [float(fam == x) for x in FAMILIES]
+        out += [float(("symptom", r, k) in self.done or self._symptom(k) is None)
+                for k in range(N_SYMPTOMS) for r in SYMPTOM_READS]
         return out
+
+    def _symptom(self, k: int) -> str | None:
+        sym = [c for c in self.notes.symptoms() if c in self.slots]
+        return sym[k] if k < len(sym) else None
+
+    def _ranked(self, k: int) -> Hypothesis | None:
+        hyps = self.hypotheses()
+        return hyps[k] if k < len(hyps) else None
 
     def _slot_features(self, c: str) -> list[float]:
         n, kind = self.notes, self.notes.kind(c)
@@ -226,10 +258,13 @@ class Dashboard:
             return True
         if a.kind == "comms":
             return a.name != "page_owner" or self._owner_to_page() is not None
+        if a.kind in ("ranked", "symptom"):
+            return bool(self.calls(a))
         if a.slot >= len(self.slots):
             return False
         if a.kind == "report":
-            return any(c.startswith(a.family + "/") for c in self.notes.categories)
+            return self._reads() >= MIN_READS and any(c.startswith(a.family + "/")
+                                                      for c in self.notes.categories)
         return bool(self.calls(a))
 
     def calls(self, a: Action) -> list[ToolCall]:
@@ -238,12 +273,37 @@ class Dashboard:
             return [ToolCall(a.name, dict(_GLOBAL_ARGS[a.name]))]
         if a.kind == "comms":
             return self._comms(a.name)
+        if (a.kind, a.name, a.slot) in self.done:
+            return []
+        if a.kind == "ranked":
+            return self._ranked_calls(a.name, a.slot)
+        if a.kind == "symptom":
+            sym = self._symptom(a.slot)
+            return self._read(sym, a.name) if sym else []
         c = self.slots[a.slot]
         if a.kind == "report":
             return [self._report(c, a.family)]
-        if (a.kind, a.name, a.slot) in self.done:
-            return []
         return self._read(c, a.name) if a.kind == "read" else self._fix(c, a.name)
+
+    def _ranked_calls(self, name: str, k: int) -> list[ToolCall]:
+        h = self._ranked(k)
+        if h is None:
+            return []
+        if name == "confirm":
+            return list(h.confirm)
+        if name == "remediate":
+            return list(h.fixes)
+        if self._reads() < MIN_READS:
+            return []
+        fam = hyp_family(self.notes, h) or "deploy"
+        if h.component not in self.notes.components or \
+                not any(c.startswith(fam + "/") for c in self.notes.categories):
+            return []
+        return [self._report(h.component, fam)]
+
+    def _reads(self) -> int:
+        return sum(1 for k in self.done if k[0] in ("global", "read", "symptom")
+                   or (k[0], k[1]) == ("ranked", "confirm"))
 
     def _read(self, c: str, name: str) -> list[ToolCall]:
         kind = self.notes.kind(c)
@@ -312,7 +372,16 @@ class Dashboard:
     def taken(self, index: int) -> None:
         """Mark ``ACTIONS[index]`` as done (reads are not repeated, fixes not reapplied)."""
         a = ACTIONS[index]
-        if a.kind != "report":
+        if a.kind == "ranked" and a.name == "remediate":  # the same fix by another name
+            h = self._ranked(a.slot)
+            if h is not None and h.component in self.slots:
+                self.done.add(("fix", "remediate", self.slots.index(h.component)))
+        if a.kind == "fix" and a.name == "remediate":
+            for k in range(N_RANKED):
+                h = self._ranked(k)
+                if h is not None and h.component == self.slots[a.slot]:
+                    self.done.add(("ranked", "remediate", k))
+        if a.kind != "report" and (a.kind, a.name) != ("ranked", "report"):
             self.done.add((a.kind, a.name, a.slot))
 
 
