@@ -110,17 +110,25 @@ def register_train(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="training and evaluation seed"),
         eval_n: int = typer.Option(10, help="held-out scenarios per tier and split"),
         resume: bool = typer.Option(True, help="continue from out/checkpoints when present"),
+        warm_episodes: int | None = typer.Option(None, help="runbook demonstrations cloned "
+                                                            "before PPO (0: none)"),
+        n_steps: int | None = typer.Option(None, help="PPO rollout length (env steps)"),
+        progress: bool = typer.Option(True, help="progress bars on stderr"),
     ) -> None:
         """Train MaskablePPO on the train split with a tier curriculum, then evaluate
         random, heuristic, the trained policy and oracle on test and ood."""
         from ..integrations.structured_env import StructuredIncidentEnv
-        from ..train.ppo import DEFAULT_TIMESTEPS, train_ppo
+        from ..train.ppo import DEFAULT_TIMESTEPS, DEFAULT_WARM_EPISODES, train_ppo
 
+        hyper = {"n_steps": n_steps, "batch_size": min(64, n_steps)} if n_steps else None
         result = train_ppo(lambda tiers: StructuredIncidentEnv(split="train", tiers=tiers),
                            out, total_timesteps=timesteps or DEFAULT_TIMESTEPS, seed=seed,
-                           resume=resume, progress=True)
+                           resume=resume, progress=progress, hyper=hyper,
+                           warm_episodes=DEFAULT_WARM_EPISODES if warm_episodes is None
+                           else warm_episodes)
         specs = ["random", "heuristic", f"ppo:{result.policy_path}", "oracle"]
-        table = evaluate(specs, ("test", "ood"), per_tier=eval_n, seed=seed, progress=True)
+        table = evaluate(specs, ("test", "ood"), per_tier=eval_n, seed=seed,
+                         progress=progress)
         doc = {"table": table, "curve": str(result.curve_path),
                "curve_json": str(result.curve_json), "policy_path": str(result.policy_path),
                "timesteps": result.timesteps, "train_episodes": result.episodes,

@@ -52,7 +52,7 @@ ENV_ID = "warroom/IncidentStructured-v0"
 TIERS = ("easy", "medium", "hard")
 
 
-class StructuredIncidentEnv(gym.Env[np.ndarray, int]):
+class StructuredIncidentEnv(gym.Env[np.ndarray, np.int64]):
     """One incident per episode, seen as numbers; see the module docstring."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -129,12 +129,11 @@ class StructuredIncidentEnv(gym.Env[np.ndarray, int]):
             board.taken(index)
         total, names = 0.0, []
         res = None
-        for call in calls or [None]:
-            sent = call if call is not None else {"name": "invalid_action", "arguments": {}}
-            res = self.episode.step(sent)
+        for call in calls or [ToolCall("invalid_action", {})]:
+            res = self.episode.step(call)
             total += float(res.reward)
             obs = res.observation
-            board.absorb(call or ToolCall("invalid_action", {}), obs.data, obs.ok)
+            board.absorb(call, obs.data, obs.ok)
             names.append(obs.tool)
             self._last = obs.text
             if self.episode.done:

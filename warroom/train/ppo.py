@@ -54,6 +54,10 @@ def stage_of(step: int, total: int,
     return len(curriculum) - 1
 
 
+def _masks(env: Any) -> Any:
+    return env.unwrapped.action_masks()
+
+
 def _seed_all(seed: int) -> None:
     import torch
     from stable_baselines3.common.utils import set_random_seed
@@ -89,8 +93,9 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
     start = 0
     model: Any = None
 
-    env = ActionMasker(Monitor(make_env(curriculum[0][0])),
-                       lambda e: e.unwrapped.action_masks())
+    base = make_env(curriculum[0][0])
+    env = ActionMasker(Monitor(base),
+                       _masks)
 
     def chunk_seed(k: int) -> int:
         return seed * 1_000_003 + k
@@ -133,7 +138,7 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
         last = n_chunks if stop_after is None else min(n_chunks, start + stop_after)
         for k in range(start, last):
             stage = stage_of(k * chunk, n_chunks * chunk, curriculum)
-            env.unwrapped.set_tiers(curriculum[stage][0])
+            base.set_tiers(curriculum[stage][0])
             model.set_env(env)
             _seed_all(chunk_seed(k))
             model.set_random_seed(chunk_seed(k))
