@@ -22,7 +22,7 @@ def test_sft_then_grpo_runs_on_cpu(tmp_path: Any) -> None:
                   "--max-steps", "1", "--num-generations", "2", "--per-device-batch", "2",
                   "--grad-accum", "1", "--max-completion-length", "16", "--tier", "easy",
                   "--n", "2", "--tools", "list_alerts,get_service_map"])
-    assert sum(1 for _ in open(tmp_path / "sft.jsonl")) >= 1
+    assert (tmp_path / "sft.jsonl").read_text().count("\n") >= 1
     assert (tmp_path / "sft" / "config.json").is_file()
     assert (tmp_path / "grpo" / "config.json").is_file() or \
         (tmp_path / "grpo" / "model.safetensors").is_file()
