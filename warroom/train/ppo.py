@@ -90,12 +90,12 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
     n_chunks = max(1, -(-total_timesteps // chunk))
     state_file = ckpt / "state.json"
     curve: list[dict[str, Any]] = []
-    start = 0
+    start = stage = 0
     model: Any = None
+    state: dict[str, Any] = {}
 
     base = make_env(curriculum[0][0])
-    env = ActionMasker(Monitor(base),
-                       _masks)
+    env = ActionMasker(Monitor(base), _masks)
 
     def chunk_seed(k: int) -> int:
         return seed * 1_000_003 + k
@@ -106,7 +106,8 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
                 and state.get("chunks") == n_chunks:
             start = int(state["chunks_done"])
             curve = list(state["curve"])
-            model = MaskablePPO.load(str(ckpt / "latest.zip"), env=env, device="cpu")
+            model = MaskablePPO.load(str(ckpt / "latest.zip"), env=env, device="cpu",
+                                     **(hyper or {}))
     warm: dict[str, Any] = {}
     if model is None:
         _seed_all(seed)
@@ -118,7 +119,7 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
         state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
                                           "chunks_done": 0, "curve": [], "warm": warm}))
     else:
-        warm = json.loads(state_file.read_text()).get("warm", {})
+        warm = dict(state.get("warm", {}))
 
     class Curve(BaseCallback):
         def _on_step(self) -> bool:
@@ -133,9 +134,8 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
             return True
 
     bar, task = _progress(progress, n_chunks * chunk, start * chunk)
-    last = start
+    last = n_chunks if stop_after is None else min(n_chunks, start + stop_after)
     try:
-        last = n_chunks if stop_after is None else min(n_chunks, start + stop_after)
         for k in range(start, last):
             stage = stage_of(k * chunk, n_chunks * chunk, curriculum)
             base.set_tiers(curriculum[stage][0])
