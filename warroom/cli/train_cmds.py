@@ -115,9 +115,17 @@ def register_train(app: typer.Typer) -> None:
         n_steps: int | None = typer.Option(None, help="PPO rollout length (env steps)"),
         progress: bool = typer.Option(True, help="progress bars on stderr"),
     ) -> None:
-        """Train MaskablePPO on the train split with a tier curriculum, then evaluate
-        random, heuristic, the trained policy and oracle on test and ood."""
-        from ..integrations.structured_env import StructuredIncidentEnv
+        """Clone a structured runbook, train MaskablePPO on the train split with a tier
+        curriculum, then evaluate random, heuristic, the trained policy and oracle on test
+        and ood."""
+        try:
+            import sb3_contrib  # noqa: F401
+
+            from ..integrations.structured_env import StructuredIncidentEnv
+        except ModuleNotFoundError as exc:
+            typer.echo(f"warroom train ppo needs the rl extra ({exc.name} is missing): "
+                       "pip install torch==2.13.0 && pip install 'warroom[rl]'", err=True)
+            raise typer.Exit(2) from exc
         from ..train.ppo import DEFAULT_TIMESTEPS, DEFAULT_WARM_EPISODES, train_ppo
 
         hyper = {"n_steps": n_steps, "batch_size": min(64, n_steps)} if n_steps else None
