@@ -113,6 +113,8 @@ def register_train(app: typer.Typer) -> None:
         warm_episodes: int | None = typer.Option(None, help="runbook demonstrations cloned "
                                                             "before PPO (0: none)"),
         n_steps: int | None = typer.Option(None, help="PPO rollout length (env steps)"),
+        lr: float | None = typer.Option(None, help="PPO learning rate (default 3e-4)"),
+        n_epochs: int | None = typer.Option(None, help="PPO epochs per rollout (default 4)"),
         progress: bool = typer.Option(True, help="progress bars on stderr"),
     ) -> None:
         """Clone a structured runbook, train MaskablePPO on the train split with a tier
@@ -128,10 +130,15 @@ def register_train(app: typer.Typer) -> None:
             raise typer.Exit(2) from exc
         from ..train.ppo import DEFAULT_TIMESTEPS, DEFAULT_WARM_EPISODES, train_ppo
 
-        hyper = {"n_steps": n_steps, "batch_size": min(64, n_steps)} if n_steps else None
+        hyper: dict[str, Any] = {"n_steps": n_steps, "batch_size": min(64, n_steps)} \
+            if n_steps else {}
+        if lr is not None:
+            hyper["learning_rate"] = lr
+        if n_epochs is not None:
+            hyper["n_epochs"] = n_epochs
         result = train_ppo(lambda tiers: StructuredIncidentEnv(split="train", tiers=tiers),
                            out, total_timesteps=timesteps or DEFAULT_TIMESTEPS, seed=seed,
-                           resume=resume, progress=progress, hyper=hyper,
+                           resume=resume, progress=progress, hyper=hyper or None,
                            warm_episodes=DEFAULT_WARM_EPISODES if warm_episodes is None
                            else warm_episodes)
         specs = ["random", "heuristic", f"ppo:{result.policy_path}", "oracle"]
