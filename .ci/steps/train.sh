@@ -2,8 +2,9 @@
 # Training path (TRL, transformers, torch) in its own virtual environment: builds .venvs/train
 # when it is missing, installs torch==2.13.0 FIRST (the pin resolves to the machine's local
 # CPU wheel; unpinned, pip would pull a multi-GB CUDA build), then warroom with the train
-# extra at the versions tested, and runs tests/test_llm_*.py and tests/test_train_*.py on the
-# CPU. Prints pytest's summary line; exits non-zero when anything fails.
+# and rl extras at the versions tested (rl: stable-baselines3 + sb3-contrib for
+# `warroom train ppo`), and runs tests/test_llm_*.py and tests/test_train_*.py on the CPU.
+# Prints pytest's summary line; exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -17,9 +18,10 @@ pip_q() {
     "$venv/bin/pip" install -q "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }
 }
 pip_q torch==2.13.0
-pip_q -e ".[train]" "pytest>=8" \
+pip_q -e ".[train,rl]" "pytest>=8" \
     "trl==1.16.0" "transformers==5.23.0" "datasets==5.2.0" "peft==0.21.2" \
-    "accelerate==1.15.0" "openai>=1.40"
+    "accelerate==1.15.0" "openai>=1.40" \
+    "stable-baselines3==2.9.2" "sb3-contrib==2.9.2" "gymnasium==1.4.0" "matplotlib>=3.8"
 "$venv/bin/python" -c 'import torch; assert not torch.version.cuda, torch.__version__'
 echo "train env ready in $(( $(date +%s) - start )) s"
 

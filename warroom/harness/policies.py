@@ -1,4 +1,5 @@
-"""Policies by name: ``heuristic``, ``llm:model=qwen3,base_url=http://...`` or an import path.
+"""Policies by name: ``heuristic``, ``llm:model=qwen3,base_url=http://...``, ``ppo:PATH`` (a
+policy saved by ``warroom train ppo``; short for ``ppo:path=PATH``) or an import path.
 
 A policy spec is a registry name or ``package.module:factory``, optionally followed by
 ``:key=value,key=value`` options passed to the factory (values parsed as JSON when they
@@ -12,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..agents import ppo_policy as _ppo  # noqa: F401  (registers "ppo")
 from ..agents.base import Policy, make_policy
 
 BUILTIN = ("random", "heuristic", "oracle")
@@ -53,6 +55,8 @@ def parse(spec: str) -> PolicySpec:
     if not spec:
         raise ValueError("empty policy spec")
     head, _, rest = spec.partition(":")
+    if head == "ppo" and rest and "=" not in rest:
+        return PolicySpec("ppo", {"path": rest})
     if "." in head and rest and "=" not in rest.split(":", 1)[0]:
         factory, _, rest = rest.partition(":")
         head = f"{head}:{factory}"

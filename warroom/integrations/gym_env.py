@@ -1,5 +1,6 @@
 """Gymnasium environment ``warroom/Incident-v0`` (extra ``gym``); importing this module
-registers it.
+registers it, and the structured (numeric) face ``warroom/IncidentStructured-v0``
+(``warroom.integrations.structured_env``).
 
     >>> import gymnasium as gym, warroom.integrations.gym_env
     >>> env = gym.make("warroom/Incident-v0", scenario="db_connection_leak/checkout/medium/v3")
@@ -132,9 +133,16 @@ class IncidentEnv(gym.Env[str, str]):
 
 
 def register_envs() -> None:
-    """Register ``warroom/Incident-v0`` with Gymnasium (safe to call more than once)."""
+    """Register ``warroom/Incident-v0`` and the structured face
+    ``warroom/IncidentStructured-v0`` (``structured_env``) with Gymnasium (safe to call more
+    than once)."""
+    from .structured_env import ENV_ID as STRUCTURED_ID
+
     if ENV_ID not in gym.registry:
         gym.register(id=ENV_ID, entry_point=f"{__name__}:IncidentEnv")
+    if STRUCTURED_ID not in gym.registry:
+        gym.register(id=STRUCTURED_ID,
+                     entry_point="warroom.integrations.structured_env:StructuredIncidentEnv")
 
 
 register_envs()

@@ -1,0 +1,226 @@
+"""Masked PPO on the structured face: a policy trained on a CPU in minutes.
+
+Library: sb3-contrib's ``MaskablePPO`` (stable-baselines3, the maintained reference PPO;
+its masked variant takes ``action_masks()`` from the env, which the structured face has).
+
+``train_ppo(make_env, out_dir)`` first clones a runbook written in the structured actions
+(``ppo_teacher``, no ground truth) into the network from ``warm_episodes`` demonstrations,
+then trains PPO on the scenarios ``make_env(tiers)`` draws from with a tier curriculum
+(easy, then easy+medium, then all), in chunks of whole rollouts.
+Every chunk starts from a fresh env seeded from (seed, chunk) and reseeds torch, so a run
+resumed from a checkpoint (``out_dir/checkpoints``) is the same run as one never stopped:
+same seed, same curve. Writes ``policy.zip``, ``curve.json`` (one point per finished
+training episode: timestep, tier stage, score, success) and ``curve.png``.
+Needs the ``rl`` extra (torch, stable-baselines3, sb3-contrib, matplotlib).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CURRICULUM: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("easy",), 0.25), (("easy", "medium"), 0.35), (("easy", "medium", "hard"), 0.40))
+N_STEPS = 256  # env steps per rollout; a chunk is a whole number of rollouts
+DEFAULT_TIMESTEPS = 4096
+DEFAULT_WARM_EPISODES = 100
+HYPER = {"learning_rate": 3e-4, "n_steps": N_STEPS, "batch_size": 64, "n_epochs": 4,
+         "gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.0, "clip_range": 0.2}
+NET = [128, 128]
+
+MakeEnv = Callable[[Sequence[str]], Any]  # tiers -> a structured env with set_tiers()
+
+
+@dataclass
+class TrainResult:
+    policy_path: Path
+    curve_path: Path
+    curve_json: Path
+    timesteps: int
+    episodes: int
+
+
+def stage_of(step: int, total: int,
+             curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM) -> int:
+    """The curriculum stage a timestep falls in."""
+    edge = 0.0
+    for i, (_, share) in enumerate(curriculum):
+        edge += share * total
+        if step < edge:
+            return i
+    return len(curriculum) - 1
+
+
+def _masks(env: Any) -> Any:
+    return env.unwrapped.action_masks()
+
+
+def _seed_all(seed: int) -> None:
+    import torch
+    from stable_baselines3.common.utils import set_random_seed
+
+    set_random_seed(seed)
+    torch.manual_seed(seed)
+
+
+def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEFAULT_TIMESTEPS,
+              seed: int = 0, chunk_rollouts: int = 2, resume: bool = True,
+              progress: bool = True, warm_episodes: int = DEFAULT_WARM_EPISODES,
+              hyper: dict[str, Any] | None = None, stop_after: int | None = None,
+              curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM
+              ) -> TrainResult:
+    """Train, checkpointing after every chunk; see the module docstring. ``hyper``
+    overrides PPO settings (``HYPER``); ``stop_after`` stops after that many chunks (a
+    later call with ``resume`` continues the same run)."""
+    import torch
+    from sb3_contrib import MaskablePPO
+    from sb3_contrib.common.wrappers import ActionMasker
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.monitor import Monitor
+
+    torch.set_num_threads(1)  # deterministic and fair on a shared laptop
+    out = Path(out_dir)
+    ckpt = out / "checkpoints"
+    ckpt.mkdir(parents=True, exist_ok=True)
+    params = {**HYPER, **(hyper or {})}
+    chunk = int(params["n_steps"]) * chunk_rollouts
+    n_chunks = max(1, -(-total_timesteps // chunk))
+    state_file = ckpt / "state.json"
+    curve: list[dict[str, Any]] = []
+    start = stage = 0
+    model: Any = None
+    state: dict[str, Any] = {}
+
+    base = make_env(curriculum[0][0])
+    env = ActionMasker(Monitor(base), _masks)
+
+    def chunk_seed(k: int) -> int:
+        return seed * 1_000_003 + k
+
+    if resume and state_file.exists():
+        state = json.loads(state_file.read_text())
+        if state.get("seed") == seed and state.get("chunk") == chunk \
+                and state.get("chunks") == n_chunks:
+            start = int(state["chunks_done"])
+            curve = list(state["curve"])
+            model = MaskablePPO.load(str(ckpt / "latest.zip"), env=env, device="cpu",
+                                     **(hyper or {}))
+    warm: dict[str, Any] = {}
+    if model is None:
+        _seed_all(seed)
+        model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0,
+                            policy_kwargs={"net_arch": NET}, **params)
+        if warm_episodes > 0:
+            warm = warm_start(model, make_env(curriculum[-1][0]), warm_episodes, seed)
+        model.save(str(ckpt / "latest.zip"))
+        state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
+                                          "chunks_done": 0, "curve": [], "warm": warm}))
+    else:
+        warm = dict(state.get("warm", {}))
+
+    class Curve(BaseCallback):
+        def _on_step(self) -> bool:
+            for info in self.locals.get("infos", []):
+                res = info.get("result")
+                if res is not None:
+                    curve.append({"t": int(self.num_timesteps), "stage": stage,
+                                  "score": round(float(res.get("score", 0.0)), 6),
+                                  "success": bool(res.get("success"))})
+            if bar is not None:
+                bar.update(task, completed=min(self.num_timesteps, n_chunks * chunk))
+            return True
+
+    bar, task = _progress(progress, n_chunks * chunk, start * chunk)
+    last = n_chunks if stop_after is None else min(n_chunks, start + stop_after)
+    try:
+        for k in range(start, last):
+            stage = stage_of(k * chunk, n_chunks * chunk, curriculum)
+            base.set_tiers(curriculum[stage][0])
+            model.set_env(env)
+            _seed_all(chunk_seed(k))
+            model.set_random_seed(chunk_seed(k))
+            model._last_obs = None  # every chunk starts from a reset seeded by (seed, chunk)
+            model.learn(chunk, reset_num_timesteps=False, callback=Curve())
+            model.save(str(ckpt / "latest.zip"))
+            state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
+                                              "chunks_done": k + 1, "curve": curve,
+                                              "warm": warm}))
+    finally:
+        if bar is not None:
+            bar.stop()
+    if last < n_chunks:  # stopped early on purpose: the checkpoint is the result so far
+        return TrainResult(ckpt / "latest.zip", out / "curve.png", state_file,
+                           last * chunk, len(curve))
+    policy_path = out / "policy.zip"
+    model.save(str(policy_path))
+    curve_json = out / "curve.json"
+    curve_json.write_text(json.dumps({"seed": seed, "timesteps": n_chunks * chunk,
+                                      "warm_start": warm,
+                                      "curriculum": [list(t) for t, _ in curriculum],
+                                      "episodes": curve}, indent=1))
+    curve_png = plot_curve(curve, out / "curve.png", curriculum,
+                           teacher=warm.get("teacher_score"))
+    return TrainResult(policy_path, curve_png, curve_json, n_chunks * chunk, len(curve))
+
+
+def warm_start(model: Any, env: Any, episodes: int, seed: int) -> dict[str, Any]:
+    """Behaviour-clone the structured runbook (``ppo_teacher``) into ``model``."""
+    from .ppo_teacher import clone, demonstrations
+
+    obs, masks, actions, scores = demonstrations(env, episodes, seed)
+    losses = clone(model, obs, masks, actions, seed=seed)
+    return {"episodes": episodes, "samples": len(actions),
+            "teacher_score": round(sum(scores) / max(1, len(scores)), 4),
+            "loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4)}
+
+
+def _progress(show: bool, total: int, done: int) -> tuple[Any, Any]:
+    if not show:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(),
+                   MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True))
+    task = bar.add_task("PPO timesteps", total=total, completed=done)
+    bar.start()
+    return bar, task
+
+
+def plot_curve(curve: list[dict[str, Any]], path: Path,
+               curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM,
+               window: int = 25, teacher: float | None = None) -> Path:
+    """Training score per episode (moving mean) against timesteps, stages shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    ts = [p["t"] for p in curve]
+    for key, colour in (("score", "tab:blue"), ("success", "tab:green")):
+        vals = [float(p[key]) for p in curve]
+        smooth = [sum(vals[max(0, i - window + 1): i + 1]) / len(vals[max(0, i - window + 1):
+                                                                       i + 1])
+                  for i in range(len(vals))]
+        ax.plot(ts, smooth, color=colour, label=f"{key} (mean of last {window} episodes)")
+    for i, (tiers, _) in enumerate(curriculum):
+        xs = [p["t"] for p in curve if p["stage"] == i]
+        if xs:
+            ax.axvspan(min(xs), max(xs), color=f"C{i + 3}", alpha=0.08)
+            ax.text(min(xs), 1.01, "+".join(tiers), fontsize=7, va="bottom")
+    if teacher is not None:
+        ax.axhline(teacher, color="grey", ls="--", lw=0.8,
+                   label="warm-start runbook's score (all tiers)")
+    ax.set_xlabel("training timesteps (structured actions)")
+    ax.set_ylim(0, 1.08)
+    ax.set_title("warroom train ppo: training episodes (train split)", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
