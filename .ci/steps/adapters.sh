@@ -2,7 +2,7 @@
 # Adapter tests against the real frameworks, each in its own virtual environment because
 # their pins collide: the MCP server uses mcp 2.x; openenv needs fastmcp 3.x with mcp 1.x.
 #   .venvs/mcp      warroom + mcp + gymnasium + pettingzoo
-#                   -> tests/test_servers_mcp.py tests/test_gym*.py
+#                   -> tests/test_servers_mcp*.py tests/test_gym*.py
 #   .venvs/openenv  warroom + openenv          -> tests/test_servers_openenv.py
 # Both are rebuilt from scratch on every run. Prints each pytest summary, then one combined
 # "adapters: N passed, M failed" line; exits non-zero when anything failed.
@@ -53,7 +53,7 @@ make_venv mcp "${MCP_PINS[@]}" || { echo "adapters: 0 passed, 1 failed"; exit 1;
 make_venv openenv "${OPENENV_PINS[@]}" || { echo "adapters: 0 passed, 1 failed"; exit 1; }
 
 echo "== adapters: MCP server, Gymnasium and PettingZoo (mcp 2.x)"
-run_tests mcp tests/test_servers_mcp.py tests/test_gym*.py
+run_tests mcp tests/test_servers_mcp*.py tests/test_gym*.py
 echo "== adapters: OpenEnv (openenv, fastmcp 3.x, mcp 1.x)"
 run_tests openenv tests/test_servers_openenv.py
 

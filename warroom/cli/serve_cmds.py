@@ -38,16 +38,21 @@ def register(app: typer.Typer) -> None:
         idle_timeout: float = typer.Option(900.0, help="seconds before an idle episode closes"),
         scenario: str | None = SCENARIO,
         max_steps: int | None = MAX_STEPS,
+        team: bool = typer.Option(False, "--team", help="also serve team incidents: "
+                                  "start_team_incident, then join_incident(episode_id, "
+                                  "role) gives each client a seat for one role"),
     ) -> None:
         """Every registry tool as an MCP tool. Call start_incident(scenario, seed) for an
-        episode_id, pass it to every tool, and end_incident(episode_id) for the grade."""
+        episode_id, pass it to every tool, and end_incident(episode_id) for the grade.
+        With --team, clients share one team incident, one role each."""
         if transport not in ("stdio", "http"):
             fail(f"--transport must be stdio or http, not {transport!r}")
         if transport == "http":
             _check_exposure(host, token)
         from ..servers.mcp_server import serve
 
-        serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps)
+        serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps,
+              team=team)
 
     @serve_app.command("openenv")
     def serve_openenv(

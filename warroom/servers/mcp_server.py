@@ -66,10 +66,20 @@ def build_server(tools: IncidentTools) -> Server[Any]:
                   on_call_tool=on_call_tool)
 
 
+def incident_tools(store: EpisodeStore | None = None, team: bool = False) -> IncidentTools:
+    """The tools to serve: single-agent incidents, plus team incidents with one seat per
+    role (``start_team_incident``, ``join_incident``) when ``team``."""
+    if team:
+        from .mcp_team import TeamIncidentTools
+
+        return TeamIncidentTools(store)
+    return IncidentTools(store)
+
+
 def http_app(store: EpisodeStore | None = None, token: str | None = None,
-             host: str = "127.0.0.1", path: str = "/mcp") -> Any:
+             host: str = "127.0.0.1", path: str = "/mcp", team: bool = False) -> Any:
     """The ASGI app for streamable HTTP (wrapped in ``BearerAuth`` when a token is given)."""
-    tools = IncidentTools(store)
+    tools = incident_tools(store, team)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "open_episodes": len(tools.store)})
@@ -80,11 +90,11 @@ def http_app(store: EpisodeStore | None = None, token: str | None = None,
     return BearerAuth(app, token) if token else app
 
 
-async def serve_stdio(store: EpisodeStore | None = None) -> None:
+async def serve_stdio(store: EpisodeStore | None = None, team: bool = False) -> None:
     """Serve one client over this process's stdin and stdout until it disconnects."""
     from mcp.server.stdio import stdio_server
 
-    server = build_server(IncidentTools(store))
+    server = build_server(incident_tools(store, team))
     async with stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())
 
@@ -92,23 +102,25 @@ async def serve_stdio(store: EpisodeStore | None = None) -> None:
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765,
           token: str | None = None, max_open: int = DEFAULT_MAX_OPEN,
           idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, scenario: str | None = None,
-          max_steps: int | None = None, log_level: str = "warning") -> None:
+          max_steps: int | None = None, log_level: str = "warning", team: bool = False
+          ) -> None:
     """Run the MCP server until interrupted (what ``warroom serve mcp`` calls).
 
     ``scenario`` is the default for ``start_incident`` calls that name none; ``max_steps``
-    overrides every episode's step budget.
+    overrides every episode's step budget; ``team`` adds team incidents (a seat per role).
     """
     options = {"max_steps": max_steps} if max_steps else None
     store = EpisodeStore(max_open, idle_timeout_s, options, scenario)
     if transport == "stdio":
-        anyio.run(serve_stdio, store)
+        anyio.run(serve_stdio, store, team)
         return
     if transport not in ("http", "streamable-http"):
         raise ValueError(f"unknown transport {transport!r}; use stdio or http")
     check_exposure(host, token)
     import uvicorn
 
-    uvicorn.run(http_app(store, token, host), host=host, port=port, log_level=log_level)
+    uvicorn.run(http_app(store, token, host, team=team), host=host, port=port,
+                log_level=log_level)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -125,9 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT_S)
     p.add_argument("--scenario", default=None)
     p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--team", action="store_true", help="also serve team incidents")
     a = p.parse_args(argv)
     serve(a.transport, a.host, a.port, a.token, a.max_open, a.idle_timeout, a.scenario,
-          a.max_steps)
+          a.max_steps, team=a.team)
 
 
 if __name__ == "__main__":
