@@ -52,16 +52,21 @@ class WarroomToolEnv:
 
     def reset(self, **row: Any) -> str:
         """Start the episode named by the row (``scenario`` and ``seed``); return the page."""
-        import warroom
-
         scenario = row.get("scenario")
         if not scenario:
             raise ValueError(f"a warroom dataset row needs a 'scenario' column; got "
                              f"{sorted(row)}")
         seed = row.get("seed")
         self._row = row
-        self._episode = warroom.make(scenario, **self._make_options)
+        self._episode = self._open(str(scenario))
         return str(self._episode.reset(seed=None if seed is None else int(seed)).text)
+
+    def _open(self, scenario: str) -> Any:
+        """The episode of a row's scenario (a subclass may open another kind: one role of a
+        team episode, say)."""
+        import warroom
+
+        return warroom.make(scenario, **self._make_options)
 
     def get_reward(self) -> float:
         """The grader's score (or success) for this rollout."""
