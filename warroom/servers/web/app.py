@@ -88,8 +88,9 @@ class WebApp:
         families = sorted({str(g["family"]) for v in runs
                            for g in v.summary["groups"]["policy_family"]})
         llm = any(e.get("mean_tokens") for v in runs for e in v.summary["leaderboard"])
+        team = any(r.get("team") for v in runs for r in v.records)
         return self.page("index.html", runs=runs, tiers=tiers, families=families, llm=llm,
-                         root=str(self.index.root))
+                         team=team, root=str(self.index.root))
 
     async def compare(self, request: Request) -> Response:
         a = self._run(request.query_params.get("a", ""))
@@ -138,9 +139,11 @@ class WebApp:
             k = 1
         k = max(0, min(k, len(steps)))
         cursor = float(steps[k - 1]["t"]) if k else 0.0
+        result = record.get("result") or {}
         return self.page("replay.html", run=view, i=i, record=record, steps=steps, k=k,
-                         replay=replay, cursor=cursor, result=record.get("result") or {},
-                         current=steps[k - 1] if k else None)
+                         replay=replay, cursor=cursor, result=result,
+                         current=steps[k - 1] if k else None,
+                         team=result.get("team") if replay.lanes else None)
 
     # -- live --------------------------------------------------------------------------
     def _session(self, request: Request) -> tuple[str, bool]:
