@@ -57,6 +57,12 @@ def _ci(e: dict[str, Any] | None) -> Markup:
     return Markup(f"{_pct(e['success_rate'])} <span class='ci'>[{lo:.0%}, {hi:.0%}]</span>")
 
 
+def _brief(value: Any, limit: int = 140) -> str:
+    """JSON of ``value``, cut to ``limit`` characters (the lanes show calls in short)."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("warroom.servers.web", "templates"),
                       autoescape=select_autoescape(["html"]))
@@ -64,6 +70,7 @@ def _env() -> Environment:
     env.filters["ci"] = _ci
     env.filters["svg"] = lambda chart, cursor=None: Markup(svg(chart, cursor))
     env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, default=str)
+    env.filters["brief"] = _brief
     env.filters["num"] = lambda v, f="{:.2f}": "-" if v is None else f.format(v)
     return env
 
