@@ -3,6 +3,7 @@ form posts, session isolation by cookie, uploaded scenario files, and the token 
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import shutil
@@ -20,7 +21,12 @@ from warroom.servers.web.local import running
 
 
 def make_runs(root: Path) -> Path:
-    """Two small run dirs (the second a copy) under ``root``."""
+    """Two small run dirs (the second a copy) under ``root``, and a team run ``crew``
+    (written first, so it is the oldest: the leaderboard lists it last)."""
+    subprocess.run([sys.executable, "-m", "warroom", "eval", "--team", "heuristic;oracle",
+                    "--policies", "", "--tier", "easy", "--n", "2", "--out", str(root / "crew"),
+                    "--workers", "1", "--no-progress"], check=True, capture_output=True,
+                   text=True)
     first = root / "alpha"
     subprocess.run([sys.executable, "-m", "warroom", "eval", "--policies", "random,oracle",
                     "--tier", "easy", "--n", "2", "--out", str(first), "--workers", "1",
@@ -89,6 +95,98 @@ def test_run_and_replay_pages(base: str, runs: Path) -> None:
     assert "class='write'" in page  # the oracle wrote: markers on the charts
     assert all(f"<span class=\"tool\">{s['tool']}</span>" in page for s in trace)
     assert "id=\"rubric\"" in page and "diagnosis" in page
+
+
+def _records(run: Path) -> list[dict]:
+    return [json.loads(x) for x in (run / "episodes.jsonl").read_text().splitlines()]
+
+
+def test_team_eval_writes_a_run_directory_with_roles_and_chat(runs: Path) -> None:
+    records = _records(runs / "crew")
+    assert [r["policy"] for r in records] == ["team:heuristic"] * 2 + ["team:oracle"] * 2
+    for r in records:
+        order = r["team"]["order"]
+        assert order == ["sre", "oversight", "developer", "commander"]
+        trace = json.loads((runs / "crew" / r["trace"]).read_text())
+        assert len(trace) == r["steps"] > 0
+        assert [s["role"] for s in trace] == [order[i % 4] for i in range(len(trace))]
+        said = [s for s in trace if s["tool"] == "say" and s["ok"]]
+        assert [m["step"] for m in r["result"]["team"]["transcript"]] == \
+            [s["step"] for s in said]
+    assert any(r["result"]["team"]["transcript"] for r in records)
+
+
+def test_team_eval_summary_keeps_its_shape_with_a_run_directory(tmp_path: Path) -> None:
+    from warroom.harness.team import eval_teams
+
+    ids = ["cache_crashloop/redis/easy/v8"]
+    plain = eval_teams(ids, ["oracle"], ["random"])
+    written = eval_teams(ids, ["oracle"], ["random"], out=tmp_path / "run")
+    assert written.pop("run") == str(tmp_path / "run")
+    assert written == plain
+    policies = [r["policy"] for r in _records(tmp_path / "run")]
+    assert policies == ["team:oracle", "random"]
+    assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_team_run_on_leaderboard_and_run_page(base: str) -> None:
+    status, page = Browser(base).get("/")
+    assert status == 200 and "/runs/crew" in page
+    board = page.split("id=\"by-family\"")[0]
+    assert "<td class=\"l\">team:oracle</td>" in board
+    assert "credit per role (team runs)" in board
+    assert "<span class=\"credit\" data-role=\"sre\">sre 1.00</span>" in board
+    assert board.count("<tr class=\"team\">") == 2
+    status, page = Browser(base).get("/runs/crew")
+    assert status == 200 and "id=\"team-credit\"" in page
+    table = page.split("id=\"team-credit\"")[1].split("</table>")[0]
+    assert all(f"<th>{r}</th>" in table for r in ("sre", "oversight", "developer", "commander"))
+    assert "<td class=\"l\">team:heuristic</td>" in table and "(4 roles)" in page
+
+
+def test_team_replay_shows_a_lane_per_role_and_the_chat(base: str, runs: Path) -> None:
+    records = _records(runs / "crew")
+    i = next(n for n, r in enumerate(records) if r["result"]["team"]["transcript"])
+    trace = json.loads((runs / "crew" / records[i]["trace"]).read_text())
+    first = records[i]["result"]["team"]["transcript"][0]
+    k = first["step"]
+    status, page = Browser(base).get(f"/runs/crew/episodes/{i}?step={k}")
+    assert status == 200
+    assert "replay verified" in page  # all roles' calls replayed into a fresh TeamEpisode
+    assert page.count("<svg class='chart'") == 3
+    heads = [page.count(f"class=\"l lane-head\" data-role=\"{r}\"")
+             for r in ("sre", "oversight", "developer", "commander")]
+    assert heads == [1, 1, 1, 1]
+    assert f"Step {k}: <span class=\"tool\">say</span> <span class=\"role\" " \
+           f"id=\"current-role\">by {first['from']}</span>" in page
+    chat = page.split("id=\"chat\"")[1].split("</ol>")[0]
+    assert html.escape(first["text"].splitlines()[0]) in chat
+    assert f"?step={k}\" class=\"stepno\">#{k}</a>" in chat
+    lanes = page.split("id=\"lanes\"")[1].split("</table>")[0]
+    for s in trace:  # every step sits in its role's column, in turn order
+        cell = lanes.split(f"id=\"step-{s['step']}\"")[0].rsplit("<td", 1)[1]
+        assert f"data-role=\"{s['role']}\"" in cell
+    assert lanes.index("id=\"step-1\"") < lanes.index("id=\"step-2\"") < \
+        lanes.index("id=\"step-5\"")
+    status, page = Browser(base).get(f"/runs/crew/episodes/{i}?step={k + 1}")
+    assert f"Step {k + 1}: <span class=\"tool\">{trace[k]['tool']}</span>" in page
+    assert f"by {trace[k]['role']}</span>" in page
+
+
+def test_a_tampered_team_trace_is_not_verified(runs: Path, tmp_path: Path) -> None:
+    crew = tmp_path / "crew"
+    shutil.copytree(runs / "crew", crew)
+    record = next(r for r in _records(crew) if r["result"]["team"]["transcript"])
+    path = crew / record["trace"]
+    trace = json.loads(path.read_text())
+    said = next(s for s in trace if s["tool"] == "say" and s["ok"])
+    said["arguments"]["message"] = "something else entirely"
+    path.write_text(json.dumps(trace))
+    i = _records(crew).index(record)
+    with running(create_app(tmp_path)) as url:
+        status, page = Browser(url).get(f"/runs/crew/episodes/{i}")
+    assert status == 200 and "replay verified" not in page
+    assert "state hash differs from the recorded one" in page
 
 
 def test_unknown_run_and_episode_are_404_listing_what_exists(base: str) -> None:

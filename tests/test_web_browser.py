@@ -61,7 +61,8 @@ def test_leaderboard_and_compare(browser: Browser, base: str, shots: Path) -> No
     page = _page(browser)
     page.goto(base + "/")
     rows = page.locator("#leaderboard tbody tr")
-    expect(rows).to_have_count(4)  # two runs x two policies
+    expect(rows).to_have_count(6)  # two runs x two policies, a team run with two teams
+    expect(page.locator("#leaderboard tr.team")).to_have_count(2)
     expect(page.locator("#leaderboard")).to_contain_text("oracle")
     page.screenshot(path=str(shots / "leaderboard.png"), full_page=True)
     page.click("#compare-form button")
@@ -93,6 +94,41 @@ def test_replay_steps_through_an_episode(browser: Browser, base: str, shots: Pat
     page.goto(base + "/runs/alpha/episodes/42")
     expect(page.locator("#missing")).to_contain_text("episode 42")
     expect(page.locator("#available li")).to_have_count(4)
+
+
+def test_team_replay_has_a_lane_per_role_and_the_chat(browser: Browser, base: str,
+                                                      shots: Path) -> None:
+    page = _page(browser)
+    page.goto(base + "/")
+    page.locator("#leaderboard a", has_text="crew").first.click()
+    expect(page.locator("#team-credit tbody tr")).to_have_count(2)
+    page.click("#episodes a[href$='/episodes/0']")
+    expect(page.locator("#step-pos")).to_contain_text("step 1 of", timeout=60_000)
+    heads = page.locator("#lanes th.lane-head")
+    expect(heads).to_have_count(4)
+    assert [h.get_attribute("data-role") for h in heads.all()] == [
+        "sre", "oversight", "developer", "commander"]
+    expect(heads.nth(3)).to_contain_text("Incident commander")
+    expect(page.locator("#outcome")).to_contain_text("replay verified")
+    expect(page.locator("#charts svg.chart")).to_have_count(3)
+    expect(page.locator("#current-role")).to_have_text("by sre")
+    expect(page.locator("#lanes td[data-role=sre] .lanestep.current")).to_have_count(1)
+    page.click("#step-next")
+    expect(page.locator("#current-role")).to_have_text("by oversight")
+    assert page.url.endswith("step=2")
+    expect(page.locator("#lanes td[data-role=oversight] .lanestep.current")).to_have_count(1)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#current-role")).to_have_text("by developer")
+    messages = page.locator("#chat li")
+    assert messages.count() >= 1
+    first = messages.first
+    first.locator("a.stepno").click()  # a chat line links to its step
+    expect(page.locator("#current-step .tool")).to_have_text("say")
+    expect(page.locator("#chat li.current")).to_have_count(1)
+    chat = page.locator("#communication").bounding_box()
+    assert chat is not None
+    page.screenshot(path=str(shots / "team.png"), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": chat["y"] + chat["height"]})
 
 
 def _start(page: Page, base: str, policy: str = "") -> None:

@@ -211,7 +211,7 @@ def eval_command(
         from .team_cmds import eval_cmd
 
         singles = "heuristic" if policies == ",".join(BUILTIN) else policies
-        eval_cmd(team, split, tier, n, _team_seed(seeds), singles, as_json)
+        eval_cmd(team, split, tier, n, _team_seed(seeds), singles, as_json, out)
         return
     began = time.perf_counter()
     if extend and not resume:

@@ -39,15 +39,20 @@ def run_cmd(scenario: str, team: str, seed: int, as_json: bool) -> None:
 
 
 def eval_cmd(teams: str, split: str, tier: str | None, n: int, seed: int | None,
-             singles: str, as_json: bool) -> None:
+             singles: str, as_json: bool, out: Any = None) -> None:
     """``warroom eval --team "SPEC;SPEC"``: the eval summary shape plus per-role metrics
-    and a single agent vs team table on the same scenarios."""
+    and a single agent vs team table on the same scenarios (and, with ``--out``, a run
+    directory that ``warroom serve web`` shows)."""
     tiers = [t for t in (tier or "").split(",") if t] or None
     ids = plan.select(None if split == "all" else split, tiers, None, n or None)
     if not ids:
         raise typer.BadParameter("no scenario matches that split/tier")
     specs = [s.strip() for s in teams.split(";") if s.strip()]
-    summary = eval_teams(ids, specs, [s for s in singles.split(",") if s.strip()], seed)
+    try:
+        summary = eval_teams(ids, specs, [s for s in singles.split(",") if s.strip()], seed,
+                             out)
+    except FileExistsError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(summary, default=str))
         return
@@ -58,6 +63,8 @@ def eval_cmd(teams: str, split: str, tier: str | None, n: int, seed: int | None,
         parts = [f"{r}={v['credit']}" for r, v in roles.items() if r != "team"]
         typer.echo(f"{label}: " + ", ".join(parts) +
                    f"; communication={roles['team']['communication']}")
+    if "run" in summary:
+        typer.echo(f"run: {summary['run']}")
 
 
 class HumanRole(RolePolicy):

@@ -3,11 +3,15 @@
 ``run_team`` plays one ``TeamEpisode`` and returns ``{scenario, seed, team, state_hash,
 result}``; ``eval_teams`` plays teams (and optionally single agents) on scenarios and
 returns the ``warroom eval`` summary shape (``leaderboard`` rows with ``policy`` and
-``success_rate``) plus per-role metrics and a single-agent vs team table.
+``success_rate``) plus per-role metrics and a single-agent vs team table; given ``out`` it
+also writes a run directory (spec.json, episodes.jsonl, one trace per episode whose steps
+carry the acting ``role``; the chat is in each result's ``team.transcript``).
 """
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -34,7 +38,15 @@ def build_team(spec: str | dict[str, str], roles: list[str] | tuple[str, ...] = 
 def play(ep: TeamEpisode, policies: dict[str, RolePolicy], seed: int | None = None
          ) -> dict[str, Any]:
     """Play ``ep`` to the end with one policy per role; returns the result."""
+    return _play(ep, policies, seed)[0]
+
+
+def _play(ep: TeamEpisode, policies: dict[str, RolePolicy], seed: int | None
+          ) -> tuple[dict[str, Any], float]:
+    """(result, simulated time of the incident page)."""
     page = ep.reset(seed)
+    assert ep.world is not None
+    start_t = ep.world.now
     for role in ep.roles:
         pol = policies[role]
         pol.reset(role, ep.roles, Observation(ep.view(role), page.data, None, True, None,
@@ -56,17 +68,27 @@ def play(ep: TeamEpisode, policies: dict[str, RolePolicy], seed: int | None = No
             last[role] = Observation(f"policy error: {exc}", None, None, False, str(exc))
         last[role] = ep.step(call).observation
     assert ep.result is not None
-    return ep.result
+    return ep.result, start_t
 
 
 def run_team(scenario: str | Scenario, spec: str, seed: int | None = None, **options: Any
              ) -> dict[str, Any]:
+    return _run_team(scenario, spec, seed, **options)[0]
+
+
+def _run_team(scenario: str | Scenario, spec: str, seed: int | None = None, **options: Any
+              ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the ``run_team`` record, the trace: step records with the acting ``role``)."""
+    from .episode import step_record
+
     sc = get(scenario) if isinstance(scenario, str) else scenario
     label, policies = build_team(spec)
     ep = TeamEpisode(sc, **options)
-    result = play(ep, policies, seed)
-    return {"scenario": sc.id, "seed": ep.inner.seed, "team": label,
-            "state_hash": ep.state_hash(), "result": result}
+    result, start_t = _play(ep, policies, seed)
+    trace = [dict(step_record(s, start_t), role=role)
+             for role, s in zip(ep.actors, ep.inner.trace, strict=True)]
+    return ({"scenario": sc.id, "seed": ep.inner.seed, "team": label,
+             "state_hash": ep.state_hash(), "result": result}, trace)
 
 
 def _row(label: str, results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -93,15 +115,24 @@ def role_metrics(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def eval_teams(scenarios: list[str], teams: list[str], singles: list[str] = (),  # type: ignore[assignment]
-               seed: int | None = None) -> dict[str, Any]:
-    """Every team (and single-agent policy) on every scenario; the eval summary shape."""
+               seed: int | None = None, out: Path | None = None) -> dict[str, Any]:
+    """Every team (and single-agent policy) on every scenario; the eval summary shape.
+    With ``out``, every episode also goes to a run directory there (and ``run`` names it)."""
     from .episode import run_episode
     from .policies import build
 
+    run = _team_run(out, scenarios, teams, singles, seed) if out is not None else None
     board, per_role, table = [], {}, {}
     for spec in teams:
-        results = [run_team(s, spec, seed)["result"] for s in scenarios]
         label = build_team(spec)[0]
+        results = []
+        for s in scenarios:
+            began = time.perf_counter()
+            record, trace = _run_team(s, spec, seed)
+            results.append(record["result"])
+            if run is not None:
+                run.append(_team_record(spec, label, record, trace,
+                                        time.perf_counter() - began), trace)
         board.append(_row(label, results))
         per_role[label] = role_metrics(results)
         table[label] = [round(r["score"], 4) for r in results]
@@ -110,8 +141,55 @@ def eval_teams(scenarios: list[str], teams: list[str], singles: list[str] = (), 
         results = []
         for s in scenarios:
             sc = get(s)
-            results.append(run_episode(build(ps), sc, sc.seed if seed is None else seed).result)
+            outcome = run_episode(build(ps), sc, sc.seed if seed is None else seed)
+            results.append(outcome.result)
+            if run is not None:
+                from .tasks import Task, record_of
+
+                task = Task(ps, sc.id, sc.seed if seed is None else seed)
+                run.append(record_of(task, sc, outcome), outcome.trace)
         board.append(_row(ps.label, results))
         table[ps.label] = [round(r["score"], 4) for r in results]
-    return {"scenarios": list(scenarios), "leaderboard": board, "roles": per_role,
-            "single_vs_team": {"scenarios": list(scenarios), "scores": table}}
+    summary = {"scenarios": list(scenarios), "leaderboard": board, "roles": per_role,
+               "single_vs_team": {"scenarios": list(scenarios), "scores": table}}
+    if run is not None:
+        from .stats import summarize
+
+        run.write_summary(summarize(run.records()))
+        summary["run"] = str(run.path)
+    return summary
+
+
+def _team_run(out: Path, scenarios: list[str], teams: list[str], singles: list[str],
+              seed: int | None) -> Any:
+    """A new run directory for a team eval (its spec lists teams as policies)."""
+    from .. import __version__
+    from .rundir import SPEC_VERSION, RunDir, git_revision
+
+    policies = [{"label": build_team(t)[0], "team": t} for t in teams]
+    policies += [parse(s).to_json() for s in singles]
+    seeds = sorted({get(s).seed for s in scenarios}) if seed is None else [seed]
+    spec = {"spec_version": SPEC_VERSION, "warroom_version": __version__,
+            "git_revision": git_revision(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "kind": "team", "policies": policies, "scenarios": list(scenarios),
+            "seeds": seeds, "reward_config": None, "selection": {"teams": list(teams)}}
+    return RunDir.create(Path(out), spec)
+
+
+def _team_record(spec: str, label: str, record: dict[str, Any], trace: list[dict[str, Any]],
+                 wall_s: float) -> dict[str, Any]:
+    """The episodes.jsonl row of a team episode: as a single agent's, plus ``team``."""
+    from .metrics import episode_metrics
+
+    sc = get(record["scenario"])
+    team = record["result"]["team"]
+    return {"key": f"{label}|{sc.id}|{record['seed']}", "policy": label,
+            "scenario": sc.id, "seed": record["seed"], "tier": sc.tier, "family": sc.family,
+            "split": sc.split, "fault": "+".join(f.type for f in sc.faults),
+            "result": record["result"],
+            "metrics": episode_metrics(record["result"], trace, sc, {}, None),
+            "steps": len(trace), "state_hash": record["state_hash"], "usage": {},
+            "error": None, "wall_s": round(wall_s, 4),
+            "team": {"spec": spec, "roles": list(team["roles"]),
+                     "order": list(team.get("order") or team["roles"])}}

@@ -57,6 +57,12 @@ def _ci(e: dict[str, Any] | None) -> Markup:
     return Markup(f"{_pct(e['success_rate'])} <span class='ci'>[{lo:.0%}, {hi:.0%}]</span>")
 
 
+def _brief(value: Any, limit: int = 140) -> str:
+    """JSON of ``value``, cut to ``limit`` characters (the lanes show calls in short)."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("warroom.servers.web", "templates"),
                       autoescape=select_autoescape(["html"]))
@@ -64,6 +70,7 @@ def _env() -> Environment:
     env.filters["ci"] = _ci
     env.filters["svg"] = lambda chart, cursor=None: Markup(svg(chart, cursor))
     env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, default=str)
+    env.filters["brief"] = _brief
     env.filters["num"] = lambda v, f="{:.2f}": "-" if v is None else f.format(v)
     return env
 
@@ -88,8 +95,9 @@ class WebApp:
         families = sorted({str(g["family"]) for v in runs
                            for g in v.summary["groups"]["policy_family"]})
         llm = any(e.get("mean_tokens") for v in runs for e in v.summary["leaderboard"])
+        team = any(r.get("team") for v in runs for r in v.records)
         return self.page("index.html", runs=runs, tiers=tiers, families=families, llm=llm,
-                         root=str(self.index.root))
+                         team=team, root=str(self.index.root))
 
     async def compare(self, request: Request) -> Response:
         a = self._run(request.query_params.get("a", ""))
@@ -138,9 +146,11 @@ class WebApp:
             k = 1
         k = max(0, min(k, len(steps)))
         cursor = float(steps[k - 1]["t"]) if k else 0.0
+        result = record.get("result") or {}
         return self.page("replay.html", run=view, i=i, record=record, steps=steps, k=k,
-                         replay=replay, cursor=cursor, result=record.get("result") or {},
-                         current=steps[k - 1] if k else None)
+                         replay=replay, cursor=cursor, result=result,
+                         current=steps[k - 1] if k else None,
+                         team=result.get("team") if replay.lanes else None)
 
     # -- live --------------------------------------------------------------------------
     def _session(self, request: Request) -> tuple[str, bool]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ...harness.rundir import EPISODES, RunDir
 from ...harness.stats import summarize
+from ...harness.team import role_metrics
 
 
 class NotFound(LookupError):
@@ -38,6 +39,16 @@ class RunView:
     @property
     def tiers(self) -> list[str]:
         return list(dict.fromkeys(g["tier"] for g in self.summary["groups"]["policy_tier"]))
+
+    @property
+    def teams(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Per-role metrics of each team policy (``warroom.harness.team.role_metrics``:
+        mean credit, steps, invalid calls, messages; ``team`` holds communication)."""
+        by: dict[str, list[dict[str, Any]]] = {}
+        for r in self.records:
+            if isinstance(r.get("team"), dict) and (r.get("result") or {}).get("team"):
+                by.setdefault(r["policy"], []).append(r["result"])
+        return {p: role_metrics(results) for p, results in by.items()}
 
     def cell(self, grouping: str, policy: str, key: str) -> dict[str, Any] | None:
         """The ``policy_<grouping>`` group for one policy and tier/family value."""
