@@ -7,7 +7,8 @@ have a tool-calling chat template TRL recognises (Qwen2.5/Qwen3 instruct, Llama 
     pip install 'warroom[train]'            # + vllm for --use-vllm
     python examples/train_grpo.py --model Qwen/Qwen3-1.7B --curriculum easy:100,medium:200 \\
         --lora-r 16 --bf16 --use-vllm colocate --output-dir runs/grpo-qwen3-1.7b
-    python examples/train_grpo.py --tiny --max-steps 2   # CPU smoke run, random tiny model
+    python examples/train_grpo.py --tiny --max-steps 2 --lora-r 4   # CPU smoke run: a random
+    #   tiny model gets equal rewards, does not move, and the script refuses (exit 3)
 
 Rows come from ``warroom.train.datasets`` (a split, optionally one tier, or a curriculum that
 moves easy -> medium -> hard after the given numbers of optimizer steps); the environment is
