@@ -146,6 +146,30 @@ def test_refused_when_the_model_is_not_the_peft_one(tmp_path: Any) -> None:
         mod.verify_trained(model, mod.fingerprint(model), tmp_path, lora=False)
 
 
+def test_adapter_checks_catch_a_stale_save_and_an_unmoved_adapter(tmp_path: Any) -> None:
+    from peft import LoraConfig, get_peft_model
+
+    mod = example()
+    tok = build_tokenizer()
+    model = get_peft_model(build_model(tok), LoraConfig(r=2, target_modules=["q_proj"],
+                                                        task_type="CAUSAL_LM"))
+    start = mod.lora_state(model)
+    with pytest.raises(mod.NotTrained, match="no saved adapter"):
+        mod.verify_trained(model, start, tmp_path, lora=True)
+    model.save_pretrained(str(tmp_path))
+    with pytest.raises(mod.NotTrained, match="identical to its initialisation"):
+        mod.verify_trained(model, start, tmp_path, lora=True)
+    with torch.no_grad():
+        for name, weight in model.named_parameters():
+            if "lora_B" in name:
+                weight.add_(0.5)
+    with pytest.raises(mod.NotTrained, match="not the one in the model"):
+        mod.verify_trained(model, start, tmp_path, lora=True)
+    model.save_pretrained(str(tmp_path))
+    check = mod.verify_trained(model, start, tmp_path, lora=True)
+    assert check["moved"] == len(start) // 2 and check["max_logit_delta"] > 0
+
+
 class FakeEpisode:
     def __init__(self, result: dict[str, Any]) -> None:
         self.result = result
