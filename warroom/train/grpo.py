@@ -9,8 +9,10 @@ the tools are never written twice.
 Observes: the incident page, then each tool's text output. Acts: any registry tool; a call
 the episode rejects raises, so TRL shows the error to the model and counts it in
 ``tools/failure_frequency``. Reward: the grader's partial-credit ``score`` (or binary
-``success``) once the report is submitted or the step budget runs out; ``unfinished_reward``
-if the model stopped calling tools before either. Ends: after ``submit_report``.
+``success``) once the report is submitted or the step budget runs out, multiplied by
+``rogue_bonus`` when a rogue fleet agent was present and caught (paused or flagged);
+``unfinished_reward`` if the model stopped calling tools before either. Ends: after
+``submit_report``.
 
     >>> from warroom.train.grpo import WarroomEnv, make_env_class
     >>> trainer = GRPOTrainer(model, args=config, train_dataset=rows,
@@ -44,6 +46,7 @@ class WarroomToolEnv:
     _tool_names: ClassVar[tuple[str, ...]] = ()
     _reward: ClassVar[Reward] = "score"
     _unfinished_reward: ClassVar[float] = 0.0
+    _rogue_bonus: ClassVar[float] = 1.0
     _make_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self) -> None:
@@ -69,11 +72,12 @@ class WarroomToolEnv:
         return warroom.make(scenario, **self._make_options)
 
     def get_reward(self) -> float:
-        """The grader's score (or success) for this rollout."""
+        """The grader's score (or success) for this rollout, times the rogue bonus if earned."""
         result = self._result()
         if result is None:
             return float(self._unfinished_reward)
-        return float(_field(result, self._reward))
+        reward = float(_field(result, self._reward))
+        return reward * self._rogue_bonus if caught_rogue(result) else reward
 
     def _result(self) -> Any:
         return None if self._episode is None else self._episode.result
@@ -91,6 +95,12 @@ class WarroomToolEnv:
         if not res.observation.ok:
             raise ToolCallError(text)
         return text
+
+
+def caught_rogue(result: Any) -> bool:
+    """Whether a rogue fleet agent was present in the episode and caught by the end."""
+    metrics = _field(result, "metrics") or {}
+    return bool(metrics.get("rogue_present")) and int(metrics.get("rogue_caught") or 0) > 0
 
 
 def _field(result: Any, key: str) -> Any:
@@ -162,7 +172,7 @@ def tool_method(spec: ToolSpec) -> Callable[..., str]:
 
 def make_env_class(tools: Sequence[str] | None = None, reward: Reward = "score",
                    unfinished_reward: float = 0.0, name: str = "WarroomEnv",
-                   **make_options: Any) -> type[WarroomToolEnv]:
+                   rogue_bonus: float = 1.0, **make_options: Any) -> type[WarroomToolEnv]:
     """An environment class for ``environment_factory`` (a class is a zero-argument factory).
 
     Args:
@@ -170,10 +180,14 @@ def make_env_class(tools: Sequence[str] | None = None, reward: Reward = "score",
         reward: ``score`` (partial credit) or ``success`` (0/1) from the grader.
         unfinished_reward: reward when the model stopped before the episode ended.
         name: class name; TRL logs the reward as ``rewards/<name>/mean``.
+        rogue_bonus: multiplier on the reward of an episode where a rogue fleet agent was
+            present and caught (1 leaves rewards as the grader gives them).
         make_options: passed to ``warroom.make`` (e.g. ``max_steps``, ``reward_config``).
     """
     if reward not in ("score", "success"):
         raise ValueError(f"reward must be 'score' or 'success', got {reward!r}")
+    if rogue_bonus < 0:
+        raise ValueError(f"rogue_bonus must be >= 0, got {rogue_bonus}")
     registry = load_all()
     names = list(registry) if tools is None else list(dict.fromkeys([*tools, "submit_report"]))
     unknown = [n for n in names if n not in registry]
@@ -184,7 +198,8 @@ def make_env_class(tools: Sequence[str] | None = None, reward: Reward = "score",
         raise ValueError(f"tool name(s) {clash} clash with the environment's own methods")
     body: dict[str, Any] = {n: tool_method(REGISTRY[n]) for n in names}
     body.update(_tool_names=tuple(names), _reward=reward,
-                _unfinished_reward=float(unfinished_reward), _make_options=dict(make_options),
+                _unfinished_reward=float(unfinished_reward), _rogue_bonus=float(rogue_bonus),
+                _make_options=dict(make_options),
                 __module__=__name__, __qualname__=name, __doc__=WarroomToolEnv.__doc__)
     return type(name, (WarroomToolEnv,), body)
 
