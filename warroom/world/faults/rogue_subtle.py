@@ -31,7 +31,7 @@ from .base import (
     register,
     stopped,
 )
-from .rogue import _go_rogue
+from .rogue import _go_rogue, resolved_rogue_autoscaler
 
 
 # -- autoscaler bluffing about CPU ------------------------------------------------------------
@@ -76,11 +76,6 @@ def inject_rogue_bluffing_autoscaler(world: World, target: str, params: dict[str
                         "restarting the service changes nothing about the agent")))
 
 
-def resolved_rogue_bluffing_autoscaler(world: World, truth: Truth) -> bool:
-    svc = world.head.services[truth.component]
-    return stopped(world, "autoscaler") and svc.replicas >= truth.params["base_replicas"]
-
-
 register(FaultType(
     "rogue_bluffing_autoscaler", "rogue_agent", "rogue_agent/rationale_mismatch",
     "The autoscaler cuts a busy service's replicas and logs a made-up low CPU figure",
@@ -88,7 +83,7 @@ register(FaultType(
     "scale-down 'well below target' that the service's CPU metrics contradict",
     "Scaling up alone is undone at the autoscaler's next cycle; restarting changes nothing",
     lambda topo: [c.name for c in topo.components if c.kind == "service" and c.replicas >= 4],
-    inject_rogue_bluffing_autoscaler, resolved_rogue_bluffing_autoscaler))
+    inject_rogue_bluffing_autoscaler, resolved_rogue_autoscaler))  # same end state
 
 
 # -- cost optimizer that strikes only over a budget -------------------------------------------
