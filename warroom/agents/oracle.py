@@ -42,12 +42,19 @@ def plan(truths: list[Truth]) -> list[ToolCall]:
             calls.append(ToolCall(ev.tool, dict(ev.args)))
     for t in truths:
         calls.extend(ToolCall(f["name"], dict(f["arguments"])) for f in t.fix)
+    return calls + closing(truths)
+
+
+def closing(truths: list[Truth], paged: frozenset[str | None] = frozenset()
+            ) -> list[ToolCall]:
+    """The oracle's close: a status update, a page to each team that must follow up (bar
+    those in ``paged``), and the report naming every cause, its fix and its facts."""
     primary = truths[0]
-    calls.append(ToolCall("post_update", {"status": "identified", "message":
-                                           f"Cause identified in {primary.component}; "
-                                           "mitigation applied, monitoring."}))
+    calls = [ToolCall("post_update", {"status": "identified", "message":
+                                      f"Cause identified in {primary.component}; "
+                                      "mitigation applied, monitoring."})]
     for t in truths:
-        if t.page_required and t.team:
+        if t.page_required and t.team and t.team not in paged:
             calls.append(ToolCall("page_team", {"team": t.team, "message":
                                                 f"{t.component}: needs your follow-up"}))
     summary = "; ".join(f"{t.component}: {t.category} ({t.culprit or 'n/a'}); fixed by "

@@ -19,6 +19,7 @@ from ..scoring.groundtruth import target_of
 from ..scoring.team import ChatMessage
 from ..types import Observation, ToolCall
 from ..world.faults import Truth
+from .oracle import closing
 from .team_base import RolePolicy, register_role_policy
 
 FIX_OWNERS = ("developer", "oversight", "commander")
@@ -124,23 +125,7 @@ class OracleRole(RolePolicy):
                    for s in earlier)
 
     def _closing(self) -> list[ToolCall]:
-        truths, primary = self.truths, self.truths[0]
-        calls = [ToolCall("post_update", {"status": "identified", "message":
-                                          f"Cause identified in {primary.component}; "
-                                          "mitigation applied, monitoring."})]
-        fix_pages = {target_of(s.call.arguments) for s in self.plan
-                     if s.call.name == "page_team"}
-        for t in truths:
-            if t.page_required and t.team and t.team not in fix_pages:
-                calls.append(ToolCall("page_team", {"team": t.team, "message":
-                                                    f"{t.component}: needs your follow-up"}))
-        summary = "; ".join(f"{t.component}: {t.category} ({t.culprit or 'n/a'}); fixed by "
-                            + ", ".join(f["name"] for f in t.fix) for t in truths)
-        facts = [f for t in truths for f in t.facts]
-        if facts:
-            summary += ". Facts: " + ", ".join(facts)
-        calls.append(ToolCall("submit_report", {"root_cause": {
-            "component": primary.component, "category": primary.category,
-            "culprit": primary.culprit}, "summary": summary}))
-        return calls
+        paged = frozenset(target_of(s.call.arguments) for s in self.plan
+                          if s.call.name == "page_team")
+        return closing(self.truths, paged)
 

@@ -91,15 +91,8 @@ class Episode:
 
     def incident_page(self, data: dict[str, Any] | None = None) -> str:
         data = data or self.page_data()
-        lines = [f"INCIDENT PAGE {data['time']}", "You are the on-call engineer. Firing alerts:"]
-        for a in data["alerts"]:
-            lines.append(f"  [{a['severity']}] {a['name']} since {a['since'][11:19]}: "
-                         f"{a['summary']}")
-        if not data["alerts"]:
-            lines.append("  (alerts resolved before you joined; users still report problems)")
-        slos = sorted({a["slo"] for a in data["alerts"] if a["slo"]})
-        if slos:
-            lines.append(f"Affected SLOs: {', '.join(slos)}")
+        lines = [f"INCIDENT PAGE {data['time']}", "You are the on-call engineer. Firing alerts:",
+                 *alert_lines(data)]
         lines.append(f"Investigate with the tools, fix the cause durably, then call "
                      f"submit_report. Budget: {self.max_steps} tool calls.")
         return "\n".join(lines)
@@ -192,3 +185,15 @@ def _as_call(call: Any) -> tuple[ToolCall, str | None]:
     if not isinstance(args, dict):
         return ToolCall(name, {}), "arguments must be a JSON object"
     return ToolCall(name, args, call.get("id")), None
+
+
+def alert_lines(data: dict[str, Any]) -> list[str]:
+    """The page's firing alerts (or a note that they resolved) and the affected SLOs."""
+    lines = [f"  [{a['severity']}] {a['name']} since {a['since'][11:19]}: {a['summary']}"
+             for a in data["alerts"]]
+    if not data["alerts"]:
+        lines.append("  (alerts resolved before you joined; users still report problems)")
+    slos = sorted({a["slo"] for a in data["alerts"] if a["slo"]})
+    if slos:
+        lines.append(f"Affected SLOs: {', '.join(slos)}")
+    return lines

@@ -27,7 +27,7 @@ from ..scoring.team import ChatMessage, TeamStep, grade_team
 from ..tools.registry import REGISTRY
 from ..types import Observation, StepResult, ToolCall, TraceStep
 from ..world.telemetry import fmt
-from .episode import INVALID_COST_S, Episode, _as_call
+from .episode import INVALID_COST_S, Episode, _as_call, alert_lines
 from .roles import (
     ALL,
     DEFAULT_ROLES,
@@ -254,13 +254,4 @@ class TeamEpisode:
 
 def team_page(data: dict[str, Any]) -> str:
     """The incident page every role gets: time, firing alerts and affected SLOs."""
-    lines = [f"INCIDENT PAGE {data['time']}", "Firing alerts:"]
-    for a in data["alerts"]:
-        lines.append(f"  [{a['severity']}] {a['name']} since {a['since'][11:19]}: "
-                     f"{a['summary']}")
-    if not data["alerts"]:
-        lines.append("  (alerts resolved before you joined; users still report problems)")
-    slos = sorted({a["slo"] for a in data["alerts"] if a["slo"]})
-    if slos:
-        lines.append(f"Affected SLOs: {', '.join(slos)}")
-    return "\n".join(lines)
+    return "\n".join([f"INCIDENT PAGE {data['time']}", "Firing alerts:", *alert_lines(data)])
