@@ -31,6 +31,7 @@ import warroom
 from ..env.episode import Episode
 from ..env.team import TeamEpisode
 from ..scenarios import generate
+from ..types import StepResult
 from .gym_env import ACTION_CHARSET, MAX_ACTION_CHARS, MAX_OBS_CHARS, OBS_CHARSET, _fit, _parse
 
 
@@ -67,23 +68,13 @@ class IncidentTeamEnv(AECEnv[str, str, Any]):
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
         opts = options or {}
-        name = opts.get("scenario") or self.scenario
-        if not name:
-            pool = [s.id for s in generate(split=self.split)]
-            name = pool[int(self._np_random.integers(len(pool)))]
+        name = _pick_scenario(opts, self.scenario, self.split, self._np_random)
         steps = opts.get("max_steps") or self.max_steps
         self.episode = warroom.make(name, **({"max_steps": steps} if steps else {}))
         page = self.episode.reset(seed=int(self._np_random.integers(2**31)))
-        self.agents = self.possible_agents[:]
-        self.rewards = dict.fromkeys(self.agents, 0.0)
-        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
-        self.terminations = dict.fromkeys(self.agents, False)
-        self.truncations = dict.fromkeys(self.agents, False)
-        self.infos = {a: {"time": page.time, "step": 0} for a in self.agents}
+        _start_turns(self, page.time, tag_role=False)
         self._pending = {a: [page.text] for a in self.agents}
         self._last = page.text
-        self._selector = AgentSelector(self.agents)
-        self.agent_selection = self._selector.reset()
 
     def observe(self, agent: str) -> str:
         return _fit("\n\n".join(self._pending.get(agent, [])))
@@ -104,17 +95,7 @@ class IncidentTeamEnv(AECEnv[str, str, Any]):
         self._pending[agent] = []
         for a in self.agents:
             self._pending[a].append(self._last)
-        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "time": obs.time,
-                "step": obs.step, "actor": agent}
-        if res.done or res.truncated:
-            info["result"] = res.info.get("result")
-        for a in self.agents:
-            self.rewards[a] = float(res.reward)
-            self.infos[a] = dict(info)
-            self.terminations[a] = bool(res.done)
-            self.truncations[a] = bool(res.truncated)
-        self.agent_selection = self._selector.next()
-        self._accumulate_rewards()
+        _share_step(self, agent, res, tag_role=False)
 
     def render(self) -> str | None:
         return self._last if self.render_mode == "ansi" else None
@@ -181,24 +162,14 @@ class WarRoomEnv(AECEnv[str, dict[str, Any], Any]):
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
         opts = options or {}
-        name = opts.get("scenario") or self.scenario
-        if not name:
-            pool = [s.id for s in generate(split=self.split)]
-            name = pool[int(self._np_random.integers(len(pool)))]
+        name = _pick_scenario(opts, self.scenario, self.split, self._np_random)
         rounds = opts.get("rounds") or self.rounds
         self.team = warroom.make_team(name, self.roles, self.order,
                                       **({"rounds": rounds} if rounds else {}))
         page = self.team.reset(seed=int(self._np_random.integers(2**31)))
-        self.agents = self.possible_agents[:]
-        self.rewards = dict.fromkeys(self.agents, 0.0)
-        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
-        self.terminations = dict.fromkeys(self.agents, False)
-        self.truncations = dict.fromkeys(self.agents, False)
-        self.infos = {a: {"time": page.time, "step": 0, "role": a} for a in self.agents}
+        _start_turns(self, page.time, tag_role=True)
         self._cursor = dict.fromkeys(self.agents, 0)
         self._last = page.text
-        self._selector = AgentSelector(self.agents)
-        self.agent_selection = self._selector.reset()
 
     def observe(self, agent: str) -> dict[str, Any]:
         text = ""
@@ -219,17 +190,7 @@ class WarRoomEnv(AECEnv[str, dict[str, Any], Any]):
         res = self.team.step(_parse(action))
         obs = res.observation
         self._last = f"[{agent}] {obs.text}"
-        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "time": obs.time,
-                "step": obs.step, "actor": agent}
-        if res.done or res.truncated:
-            info["result"] = res.info.get("result")
-        for a in self.agents:
-            self.rewards[a] = float(res.reward)
-            self.infos[a] = dict(info, role=a)
-            self.terminations[a] = bool(res.done)
-            self.truncations[a] = bool(res.truncated)
-        self.agent_selection = self._selector.next()
-        self._accumulate_rewards()
+        _share_step(self, agent, res, tag_role=True)
 
     def render(self) -> str | None:
         return self._last if self.render_mode == "ansi" else None
@@ -241,3 +202,43 @@ class WarRoomEnv(AECEnv[str, dict[str, Any], Any]):
 def war_room_env(**kwargs: Any) -> AECEnv[str, dict[str, Any], Any]:
     """``WarRoomEnv`` behind PettingZoo's order-enforcing wrapper."""
     return wrappers.OrderEnforcingWrapper(WarRoomEnv(**kwargs))
+
+
+def _pick_scenario(opts: dict[str, Any], default: str | None, split: str,
+                   rng: np.random.Generator) -> str:
+    """``options["scenario"]``, else the constructor's, else one drawn from ``split``."""
+    name = opts.get("scenario") or default
+    if not name:
+        pool = [s.id for s in generate(split=split)]
+        name = pool[int(rng.integers(len(pool)))]
+    return str(name)
+
+
+def _start_turns(env: Any, time: str, tag_role: bool) -> None:
+    """Every agent in, nothing earned or ended yet, the first agent's turn."""
+    env.agents = env.possible_agents[:]
+    env.rewards = dict.fromkeys(env.agents, 0.0)
+    env._cumulative_rewards = dict.fromkeys(env.agents, 0.0)
+    env.terminations = dict.fromkeys(env.agents, False)
+    env.truncations = dict.fromkeys(env.agents, False)
+    env.infos = {a: {"time": time, "step": 0, **({"role": a} if tag_role else {})}
+                 for a in env.agents}
+    env._selector = AgentSelector(env.agents)
+    env.agent_selection = env._selector.reset()
+
+
+def _share_step(env: Any, agent: str, res: StepResult, tag_role: bool) -> None:
+    """One step's reward, end and info go to every agent (the reward is the team's); then
+    the next agent's turn."""
+    obs = res.observation
+    info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "time": obs.time,
+            "step": obs.step, "actor": agent}
+    if res.done or res.truncated:
+        info["result"] = res.info.get("result")
+    for a in env.agents:
+        env.rewards[a] = float(res.reward)
+        env.infos[a] = dict(info, role=a) if tag_role else dict(info)
+        env.terminations[a] = bool(res.done)
+        env.truncations[a] = bool(res.truncated)
+    env.agent_selection = env._selector.next()
+    env._accumulate_rewards()
