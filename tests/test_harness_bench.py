@@ -56,4 +56,5 @@ def test_a_peer_with_an_adapter_is_timed(tmp_path):
     assert set(figures) == {"tiny"}
     t = figures["tiny"]
     assert t["episodes"] >= 10 and 4.0 <= t["steps_per_s"] / t["episodes_per_s"] <= 5.0
-    assert t["warroom_ratio"] == round(t["episodes_per_s"] / 2.0, 1)
+    # both figures are rounded from the same raw rate, so they agree to the rounding
+    assert t["warroom_ratio"] == pytest.approx(t["episodes_per_s"] / 2.0, abs=0.06)
