@@ -47,3 +47,14 @@ def pytest_make_collect_report(collector):  # type: ignore[no-untyped-def]
     if os.environ.get("CI") and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"module skipped in CI: {report.longrepr}"
+
+
+#: Files whose tests are independent and long: xdist spreads them over its workers. Every
+#: other file runs whole on one worker, so module-scoped fixtures are built once.
+SPREAD_FILES = {"test_leaks.py", "test_splits.py"}
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    for item in items:
+        if item.path.name not in SPREAD_FILES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))

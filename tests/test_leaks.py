@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 import warroom
 from warroom import ToolCall
 from warroom.scenarios import all_scenarios
@@ -70,32 +72,32 @@ def forbidden(ep: Any) -> set[str]:
     return {w for w in words if len(w) > 3}
 
 
-def test_no_hidden_label_in_any_output() -> None:
+@pytest.mark.parametrize("sid", sample_ids())
+def test_no_hidden_label_in_any_output(sid: str) -> None:
     categories = {ft.category for ft in FAULTS.values()}
-    for sid in sample_ids():
-        ep = warroom.make(sid, max_steps=500)
-        obs = ep.reset(seed=11)
-        bad = forbidden(ep)
-        texts = [("incident page", obs.text)]
-        outputs: dict[str, Any] = {}
-        for call in read_calls(ep):
-            res = ep.step(call)
-            assert res.observation.ok, (sid, call, res.observation.text)
-            outputs.setdefault(call.name, res.observation.data)
-            texts.append((call.name, res.observation.text))
-        for call in id_calls(outputs):
-            res = ep.step(call)
-            texts.append((call.name, res.observation.text))
-        for tool, text in texts:
-            if tool == "list_categories":  # the public taxonomy, the same in every episode
-                continue
-            low = text.lower()
-            for name in REGISTRY:  # tool names (flag_rogue_agent) are public vocabulary
-                low = low.replace(name, "")
-            for word in bad:
-                assert word.lower() not in low, (sid, tool, word)
-            for cat in categories:
-                assert cat not in text, (sid, tool, cat)
+    ep = warroom.make(sid, max_steps=500)
+    obs = ep.reset(seed=11)
+    bad = forbidden(ep)
+    texts = [("incident page", obs.text)]
+    outputs: dict[str, Any] = {}
+    for call in read_calls(ep):
+        res = ep.step(call)
+        assert res.observation.ok, (sid, call, res.observation.text)
+        outputs.setdefault(call.name, res.observation.data)
+        texts.append((call.name, res.observation.text))
+    for call in id_calls(outputs):
+        res = ep.step(call)
+        texts.append((call.name, res.observation.text))
+    for tool, text in texts:
+        if tool == "list_categories":  # the public taxonomy, the same in every episode
+            continue
+        low = text.lower()
+        for name in REGISTRY:  # tool names (flag_rogue_agent) are public vocabulary
+            low = low.replace(name, "")
+        for word in bad:
+            assert word.lower() not in low, (sid, tool, word)
+        for cat in categories:
+            assert cat not in text, (sid, tool, cat)
 
 
 def test_alerts_and_titles_name_symptoms_not_causes() -> None:
