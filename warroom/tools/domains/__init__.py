@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     database,
     deploys,
     docs,
+    error_tracker,
     errors,
     flags,
     fleet,
