@@ -330,7 +330,7 @@ def release_health(world: World, service: str) -> ToolOutput:
         ["RELEASE", "VERSION", "PODS", "EVENTS(1h)", "ERROR-FREE"], rows), data)
 
 
-@tool("errors", WRITE, cost_s=10)
+@tool("errors", WRITE, cost_s=20)
 def resolve_issue(world: World, issue_id: str) -> ToolOutput:
     """Mark an issue resolved in the error tracker; it shows as regressed if it recurs.
 
@@ -345,7 +345,7 @@ def resolve_issue(world: World, issue_id: str) -> ToolOutput:
                                                       "status": "resolved"})
 
 
-@tool("errors", WRITE, cost_s=10)
+@tool("errors", WRITE, cost_s=20)
 def assign_issue(world: World, issue_id: str, team: str) -> ToolOutput:
     """Assign an issue to a team in the error tracker.
 
