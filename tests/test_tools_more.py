@@ -264,3 +264,25 @@ def test_random_baseline_draws_only_v1_tools() -> None:
     p.reset(obs, ep.tools, seed=5)
     drawn = {n for n in p._drawable()}
     assert drawn and drawn <= set(V1_TOOLS) and len(ep.tools) >= 100
+
+
+@pytest.mark.parametrize("sid", ["rogue_deploy_bot/app/easy/v0", "rogue_config_sync/app/easy/v0",
+                                 "rogue_lb_tuner/edge-lb/easy/v0",
+                                 "rogue_sleeper_optimizer/app/easy/v0",
+                                 "schema_migration_breaks_query/app/easy/v0",
+                                 "bad_feature_flag/app/easy/v0"])
+def test_new_tools_leak_no_hidden_label(sid: str) -> None:
+    from .test_leaks import forbidden
+
+    ep = warroom.make(sid, max_steps=200)
+    ep.reset(seed=2)
+    bad = forbidden(ep)
+    calls = more_valid_calls(ep)
+    assert set(NEW_TOOLS) - set(calls) <= {n for n in NEW_TOOLS if n.endswith("_issue")
+                                           or n.startswith("issue_")}
+    for name in (n for n in NEW_TOOLS if n in calls):
+        text = ep.step(ToolCall(name, calls[name])).observation.text.lower()
+        for tool_name in REGISTRY:
+            text = text.replace(tool_name, "")
+        for word in bad:
+            assert word.lower() not in text, (sid, name, word)

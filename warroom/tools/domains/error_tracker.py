@@ -85,7 +85,7 @@ def search_issues(world: World, query: str = "is:unresolved",
         wf = workflow(world, r["id"], r["last_seen"])
         facts = {"service": r["service"], "release": r["release"], "level": r["level"],
                  "assigned": wf["assignee"] or ""}
-        ok = all(words_in in r["title"].lower() for words_in in words)
+        ok = all(word in r["title"].lower() for word in words)
         for key, value in filters:
             if key == "is":
                 ok &= (value == wf["status"] or (value == "unresolved" and wf["status"] !=
@@ -144,7 +144,6 @@ def issue_breadcrumbs(world: World, issue_id: str) -> ToolOutput:
     line = history.timeline(world, issue_id)
     last = line[-1] if line else None
     svc = issue["service"]
-    db = next(iter(world.head.databases.values()), None)
     crumbs: list[dict[str, Any]] = [{"category": "http.server", "level": "info",
                                      "message": f"request received by {svc}"}]
     for d in world.topology[svc].deps:
@@ -153,6 +152,7 @@ def issue_breadcrumbs(world: World, issue_id: str) -> ToolOutput:
         failed = last is not None and last["peer"] == d.target
         level = "error" if failed else "info"
         if d.kind in ("db", "db_read"):
+            db = world.head.databases.get(d.target)
             text = next((q.text for q in (db.queries.values() if db else [])
                          if q.service == svc), "SELECT 1")
             crumbs.append({"category": "query", "level": level,

@@ -28,7 +28,10 @@ def psql(headers: list[str], rows: list[list[Any]]) -> str:
     """A result set the way psql prints it (aligned, with a row count)."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: " " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+
+    def line(r: list[str]) -> str:
+        return " " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))
+
     out = [line(cells[0]).rstrip(), "-" + "-+-".join("-" * w for w in widths) + "-"]
     out += [line(r).rstrip() for r in cells[1:]]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
