@@ -109,13 +109,11 @@ def _run(sid: str, name: str, args: dict[str, Any]) -> Any:
 
 # (scenario, tool, arguments, a token the output must show because of the fault)
 REVEALS = [
-    ("replica_lag/postgres-replica/easy/v0", "db_replication", {}, "streaming"),
     ("replica_not_serving/postgres-replica/easy/v0", "db_replication", {}, "| off "),
     ("autovacuum_off_bloat/postgres/easy/v0", "db_table_stats", {}, "99.0"),
     ("db_disk_exhausted/postgres/easy/v0", "db_disk_usage", {}, "100%"),
     ("long_transaction_locks/postgres/easy/v0", "db_long_transactions", {},
      "idle in transaction"),
-    ("long_transaction_locks/postgres/easy/v0", "db_wait_events", {}, "Lock"),
     ("max_connections_too_low/postgres/easy/v0", "db_settings", {"name": "max_connections"},
      "| 30 "),
     ("missing_index/app/easy/v0", "db_explain", {"queryid": "q_items_owner"},
@@ -147,6 +145,17 @@ REVEALS = [
 @pytest.mark.parametrize(("sid", "name", "args", "token"), REVEALS)
 def test_tool_reveals_the_fault(sid: str, name: str, args: dict[str, Any], token: str) -> None:
     assert token in _run(sid, name, args).text
+
+
+def test_replica_lag_and_lock_waits_show_in_the_figures() -> None:
+    lag = _run("replica_lag/postgres-replica/easy/v0", "db_replication", {}).data[0]
+    calm = _run("missing_index/app/easy/v0", "db_replication", {}).data
+    assert lag["replay_lag_s"] > 60 and lag["serving_reads"] and calm == []
+    waits = {w["wait_event_type"]: w["backends"] for w in _run(
+        "long_transaction_locks/postgres/easy/v0", "db_wait_events", {}).data}
+    quiet = {w["wait_event_type"]: w["backends"] for w in _run(
+        "pool_size_too_small/app/easy/v0", "db_wait_events", {}).data}
+    assert waits["Lock"] > 1 and waits["Client"] >= 1 and quiet["Lock"] == 0
 
 
 def test_healthy_looking_counterparts_do_not_show_the_token() -> None:

@@ -233,6 +233,8 @@ def _node_usage(world: World) -> dict[str, dict[str, float]]:
             use[p.node]["mem_mi"] += p.mem_mb
             if p.phase == "Running":
                 use[p.node]["cpu_m"] += svc.cpu_millicores * m.cpu_util
+    for n, node in st.nodes.items():
+        use[n]["cpu_m"] = min(use[n]["cpu_m"], float(node.cpu_millicores))
     return use
 
 
