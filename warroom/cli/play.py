@@ -83,8 +83,12 @@ def parse_line(line: str) -> ToolCall:
 
 
 def did_you_mean(word: str, options: list[str]) -> str:
+    """The closest option first; two more close ones in brackets (108 tools have neighbours)."""
     close = difflib.get_close_matches(word, options, n=3, cutoff=0.5)
-    return f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    if not close:
+        return ""
+    also = f" (also close: {', '.join(repr(c) for c in close[1:])})" if close[1:] else ""
+    return f"; did you mean {close[0]!r}?{also}"
 
 
 def check_call(call: ToolCall) -> str | None:
