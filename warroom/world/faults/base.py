@@ -12,6 +12,8 @@ can read it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +76,8 @@ Resolved = Callable[[World, Truth], bool]
 class FaultType:
     """A kind of fault. ``targets(topology)`` lists where it can be injected; ``sees`` is
     what the on-call engineer observes and ``wrong_fixes`` what tempting fixes do (both for
-    the generated docs)."""
+    the generated docs). ``generation`` is 2 for fault types added after the catalog's first
+    release: they never become the second fault or the pick of an older id."""
 
     name: str
     family: str
@@ -86,6 +89,7 @@ class FaultType:
     inject: Inject
     resolved: Resolved
     topologies: tuple[str, ...] = ("shop", "startup")
+    generation: int = 1
 
 
 FAULTS: dict[str, FaultType] = {}
@@ -98,6 +102,16 @@ def register(ft: FaultType) -> FaultType:
         raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
     FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject))
     return FAULTS[ft.name]
+
+
+_PARAM = re.compile(r"""params(?:\.get\(|\[)\s*["'](\w+)["']""")
+
+
+def parameters(ft: FaultType) -> tuple[str, ...]:
+    """The parameters ``ft``'s injection reads (``params.get("x")`` / ``params["x"]`` in
+    its source), sorted: what a scenario file may set in ``faults[i].params``."""
+    inject = getattr(ft.inject, "__wrapped__", ft.inject)
+    return tuple(sorted(set(_PARAM.findall(inspect.getsource(inject)))))
 
 
 def _searching(inject: Inject) -> Inject:
@@ -114,6 +128,7 @@ def _searching(inject: Inject) -> Inject:
         return dataclasses.replace(truth, evidence=evidence)
 
     wrapped.__name__ = getattr(inject, "__name__", "inject")
+    wrapped.__wrapped__ = inject  # type: ignore[attr-defined]
     return wrapped
 
 
