@@ -24,7 +24,7 @@ from ..topology import Topology
 from ..world import World
 
 FAMILIES = ("compute", "config", "deploy", "capacity", "database", "cache", "queue", "network",
-            "external", "rogue_agent", "appdata")
+            "external", "rogue_agent", "appdata", "rollout", "security")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ class FaultType:
     """A kind of fault. ``targets(topology)`` lists where it can be injected; ``sees`` is
     what the on-call engineer observes and ``wrong_fixes`` what tempting fixes do (both for
     the generated docs). ``generation`` is 2 for fault types added after the catalog's first
-    release: they never become the second fault or the pick of an older id."""
+    release: they never become the second fault or the pick of an older id.
+    ``more_targets`` are targets added later to an older fault type; ``register`` makes
+    ``targets`` list them after the first ones and keeps those as ``first_targets``."""
 
     name: str
     family: str
@@ -90,6 +92,8 @@ class FaultType:
     resolved: Resolved
     topologies: tuple[str, ...] = ("shop", "startup")
     generation: int = 1
+    more_targets: Callable[[Topology], list[str]] | None = None
+    first_targets: Callable[[Topology], list[str]] | None = None
 
 
 FAULTS: dict[str, FaultType] = {}
@@ -100,7 +104,15 @@ def register(ft: FaultType) -> FaultType:
         raise ValueError(f"fault {ft.name!r} registered twice")
     if ft.family not in FAMILIES or not ft.category.startswith(ft.family + "/"):
         raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
-    FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject))
+    targets = ft.targets
+    if ft.more_targets is not None:
+        first, more = ft.targets, ft.more_targets
+
+        def targets(topo: Topology) -> list[str]:
+            return list(dict.fromkeys([*first(topo), *more(topo)]))
+
+    FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject), targets=targets,
+                                          first_targets=ft.targets)
     return FAULTS[ft.name]
 
 
