@@ -18,6 +18,9 @@ Behavior keys (release, service or flag): crash_on_start, leak_mb_per_min, mem_e
 conn_leak_per_min, raise, cpu_mult, latency_mult, dep_error, db_calls_mult, provider_fallback,
 publish_mult (messages published per request); releases may also carry warmup_s (slower
 readiness) and ddl_drop_index / ddl_rename (schema changes applied by ``ops.migrate``).
+A flag's behavior may name ``releases``: then only pods running those releases follow it. A
+caller's ``<DEP>_MTLS_SECRET`` names its client certificate for that dependency; once it has
+expired (``edge.certs``) the callee refuses every handshake on that edge.
 """
 
 from __future__ import annotations
