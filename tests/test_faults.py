@@ -15,7 +15,7 @@ from warroom.world.faults.base import FAMILIES
 from warroom.world.faults.distractors import DISTRACTORS
 
 ISSUE_FAMILIES = {"compute", "config", "deploy", "capacity", "database", "cache", "queue",
-                  "network", "external", "rogue_agent", "appdata"}
+                  "network", "external", "rogue_agent", "appdata", "rollout", "security"}
 
 
 def easy_scenario(fault: str):  # type: ignore[no-untyped-def]

@@ -3,9 +3,11 @@
 An id looks like ``db_connection_leak/checkout/medium/v3`` and never changes meaning: the
 topology, onset, second fault (hard), red herrings, split and seed all follow from the id
 by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
-Second faults and red herrings are picked by rendezvous hashing, so adding a fault type
-changes the pick only for the few ids the newcomer wins; every result stores its scenario
-spec, so any past number can be reproduced exactly.
+Second faults and red herrings are picked by rendezvous hashing over what the id's own
+generation knows: fault types and targets added later (``FaultType.generation``,
+``more_targets``) get new ids of their own and are never offered to an older id, so adding
+them changes no existing scenario; every result stores its scenario spec, so any past number
+can be reproduced exactly.
 """
 
 from __future__ import annotations
@@ -60,7 +62,15 @@ def targets_for(fault: str, tier: str) -> tuple[str, ...]:
     """Targets of ``fault`` in ``tier``: those at least ``min_hops`` from the edge, or the
     farthest available when none is that deep."""
     topo = _topology(topology_for(fault, tier))
-    found = FAULTS[fault].targets(topo)
+    ft = FAULTS[fault]
+    first = ft.first_targets(topo) if ft.first_targets else ft.targets(topo)
+    later = [t for t in ft.targets(topo) if t not in first]
+    return _deep_enough(topo, first, tier) + _deep_enough(topo, later, tier)
+
+
+def _deep_enough(topo: Topology, found: list[str], tier: str) -> tuple[str, ...]:
+    """``found`` at least ``min_hops`` deep, or the deepest when none is (targets added
+    later are filtered on their own, so they never change an older target list)."""
     if not found:
         return ()
     depth = {t: hops(topo, t) for t in found}
@@ -81,12 +91,19 @@ def _onset(sid: str, tier: str, k: int) -> float:
     return round(lo + _u(sid, 1, k) * (hi - lo), 1)
 
 
-@lru_cache(maxsize=1)
-def _pairs() -> tuple[tuple[str, str], ...]:
-    """In-distribution (fault, target) pairs in the shop, for second faults."""
+@lru_cache(maxsize=4)
+def _pairs(generation: int = 1) -> tuple[tuple[str, str], ...]:
+    """In-distribution (fault, target) pairs in the shop, for second faults: only fault types
+    of ``generation`` or earlier, so a newer fault type never changes an older id."""
     topo = _topology("shop")
+
+    def known(f: str) -> list[str]:  # targets an id of ``generation`` may pair with
+        first = FAULTS[f].first_targets
+        return FAULTS[f].targets(topo) if generation > 1 or first is None else first(topo)
+
     return tuple((f, t) for f in sorted(FAULTS) if "shop" in FAULTS[f].topologies
-                 and f not in SOLO for t in FAULTS[f].targets(topo) if not held_out(f, t))
+                 and f not in SOLO and FAULTS[f].generation <= generation
+                 for t in known(f) if not held_out(f, t))
 
 
 def _below(topo: Topology, name: str) -> set[str]:
@@ -117,7 +134,7 @@ def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, 
         return None
     family = FAULTS[fault].family
     rogue = variant % 2 == 0 and family != "rogue_agent"
-    pool = [(f, t) for f, t in _pairs() if FAULTS[f].family != family
+    pool = [(f, t) for f, t in _pairs(FAULTS[fault].generation) if FAULTS[f].family != family
             and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue]
     return _rendezvous(pool, sid, 2) if pool else None
 

@@ -5,7 +5,8 @@ every problem, each naming the offending field (``faults[0].target: ...``). ``va
 returns the same problems as a list (empty when the file is fine), for
 ``warroom validate FILE``. Beyond the schema, a file is checked against the catalog: fault
 and distractor types exist, targets exist in the topology and suit the fault, overrides
-name real components.
+name real components, and fault parameters are ones the fault reads. A file that names its
+``tier`` gets that catalog tier's noise, step budget and red herrings unless it sets them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import yaml
 from pydantic import ValidationError
 
 from ..world.faults import FAULTS
+from ..world.faults.base import parameters
 from ..world.faults.distractors import DISTRACTORS
 from ..world.topology import TOPOLOGIES
 from .spec import Scenario
+from .tiers import TIERS
 
 
 class ScenarioFileError(ValueError):
@@ -95,11 +98,22 @@ def parse(data: Any, name: str = "") -> tuple[Scenario | None, list[str]]:
     data = dict(data)
     data.setdefault("id", f"file:{name}" if name else "file:scenario")
     data.setdefault("split", "custom")
+    knobs = TIERS.get(data["tier"]) if isinstance(data.get("tier"), str) else None
+    if knobs is not None:  # a named tier gives the catalog's presets unless the file sets them
+        data.setdefault("step_budget", knobs.step_budget)
+        data.setdefault("noise", knobs.noise)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
         return None, [_schema_problem(e) for e in exc.errors()]
-    return sc, semantic_problems(sc)
+    problems = semantic_problems(sc)
+    if knobs is not None and "distractors" not in data and knobs.distractors and not problems:
+        from .catalog import distractors_for
+
+        avoid = {f.target for f in sc.faults}
+        sc = sc.model_copy(update={"distractors": distractors_for(
+            knobs.distractors, sc.topology, avoid, sc.id)})
+    return sc, problems
 
 
 def semantic_problems(sc: Scenario) -> list[str]:
@@ -121,6 +135,10 @@ def semantic_problems(sc: Scenario) -> list[str]:
         if f.target not in valid:
             problems.append(f"faults[{i}].target: {f.type} cannot target {f.target!r} in "
                             f"{sc.topology}; valid: {', '.join(valid)}")
+        known = list(parameters(ft))
+        for name in sorted(set(f.params) - set(known)):
+            problems.append(f"faults[{i}].params.{name}: {f.type} has no parameter {name!r}"
+                            f"{_suggest(name, known)}; valid: {', '.join(known) or '(none)'}")
     for i, d in enumerate(sc.distractors):
         kind = DISTRACTORS.get(d.type)
         if kind is None:

@@ -26,6 +26,8 @@ OOD_FAULTS = frozenset({
     "provider_key_expired", "payload_over_limit", "rogue_config_sync",
     # oversight-hard rogue kinds: held out, so they change no earlier scenario
     "rogue_bluffing_autoscaler", "rogue_sleeper_optimizer",
+    # later fault types (generation 2): held out here, so no earlier id meets them
+    "flag_meets_old_pod",
 })
 # Fault x target combinations never seen in train (the fault itself is in train elsewhere).
 OOD_COMBOS = frozenset({
@@ -41,6 +43,8 @@ OOD_COMBOS = frozenset({
     ("maintenance_mode_left_on", "orders"), ("db_connection_leak", "auth"),
     ("max_connections_too_low", "postgres-replica"), ("rogue_deploy_bot", "catalog"),
     ("rogue_cost_optimizer", "orders"),
+    ("bot_config_push", "payments"), ("old_pod_after_migration", "catalog"),
+    ("scaled_to_zero", "payments"),
 })
 
 

@@ -126,16 +126,17 @@ def set_config(world: World, service: str, key: str, value: str | int | float | 
     Args:
         service: component name.
         key: configuration key, e.g. DB_POOL_SIZE.
-        value: new value (same type as the current one where there is one).
+        value: new value (of the setting's declared type where it has a default).
     """
     component(world, service)
     cfg = world.head.services[service].config
     if key not in cfg and key not in world.topology.defaults[service]:
         raise ToolError(f"{service} has no config key {key!r}; keys: {', '.join(sorted(cfg))}")
-    current = cfg.get(key)
-    if current is not None and value is not None and type(current) is not type(value) and not (
-            isinstance(current, int | float) and isinstance(value, int | float)
-            and not isinstance(value, bool) and not isinstance(current, bool)):
-        raise ToolError(f"{key} is a {type(current).__name__}; got {value!r}")
+    # the declared type is the default's; a fault may have left a value of another type
+    declared = world.topology.defaults[service].get(key, cfg.get(key))
+    if declared is not None and value is not None and type(declared) is not type(value) and not (
+            isinstance(declared, int | float) and isinstance(value, int | float)
+            and not isinstance(value, bool) and not isinstance(declared, bool)):
+        raise ToolError(f"{key} is a {type(declared).__name__}; got {value!r}")
     return ToolOutput(ops.set_config(world, service, key, value, ACTOR),
                       {"service": service, "key": key, "value": value})

@@ -6,8 +6,10 @@ distractors (red herrings, kept in their own registry).
 
 from . import (  # noqa: F401  (each module registers its faults)
     appdata,
+    bots,
     cache,
     capacity,
+    capacity_partial,
     compute,
     config,
     database,
@@ -18,6 +20,8 @@ from . import (  # noqa: F401  (each module registers its faults)
     queue,
     rogue,
     rogue_subtle,
+    rollout,
+    security,
 )
 from .base import FAULTS, Evidence, FaultType, Truth, WrongFix, register
 

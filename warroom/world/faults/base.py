@@ -12,6 +12,8 @@ can read it.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +24,7 @@ from ..topology import Topology
 from ..world import World
 
 FAMILIES = ("compute", "config", "deploy", "capacity", "database", "cache", "queue", "network",
-            "external", "rogue_agent", "appdata")
+            "external", "rogue_agent", "appdata", "rollout", "security")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,10 @@ Resolved = Callable[[World, Truth], bool]
 class FaultType:
     """A kind of fault. ``targets(topology)`` lists where it can be injected; ``sees`` is
     what the on-call engineer observes and ``wrong_fixes`` what tempting fixes do (both for
-    the generated docs)."""
+    the generated docs). ``generation`` is 2 for fault types added after the catalog's first
+    release: they never become the second fault or the pick of an older id.
+    ``more_targets`` are targets added later to an older fault type; ``register`` makes
+    ``targets`` list them after the first ones and keeps those as ``first_targets``."""
 
     name: str
     family: str
@@ -86,6 +91,9 @@ class FaultType:
     inject: Inject
     resolved: Resolved
     topologies: tuple[str, ...] = ("shop", "startup")
+    generation: int = 1
+    more_targets: Callable[[Topology], list[str]] | None = None
+    first_targets: Callable[[Topology], list[str]] | None = None
 
 
 FAULTS: dict[str, FaultType] = {}
@@ -96,8 +104,26 @@ def register(ft: FaultType) -> FaultType:
         raise ValueError(f"fault {ft.name!r} registered twice")
     if ft.family not in FAMILIES or not ft.category.startswith(ft.family + "/"):
         raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
-    FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject))
+    targets = ft.targets
+    if ft.more_targets is not None:
+        first, more = ft.targets, ft.more_targets
+
+        def targets(topo: Topology) -> list[str]:
+            return list(dict.fromkeys([*first(topo), *more(topo)]))
+
+    FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject), targets=targets,
+                                          first_targets=ft.targets)
     return FAULTS[ft.name]
+
+
+_PARAM = re.compile(r"""params(?:\.get\(|\[)\s*["'](\w+)["']""")
+
+
+def parameters(ft: FaultType) -> tuple[str, ...]:
+    """The parameters ``ft``'s injection reads (``params.get("x")`` / ``params["x"]`` in
+    its source), sorted: what a scenario file may set in ``faults[i].params``."""
+    inject = getattr(ft.inject, "__wrapped__", ft.inject)
+    return tuple(sorted(set(_PARAM.findall(inspect.getsource(inject)))))
 
 
 def _searching(inject: Inject) -> Inject:
@@ -114,6 +140,7 @@ def _searching(inject: Inject) -> Inject:
         return dataclasses.replace(truth, evidence=evidence)
 
     wrapped.__name__ = getattr(inject, "__name__", "inject")
+    wrapped.__wrapped__ = inject  # type: ignore[attr-defined]
     return wrapped
 
 

@@ -139,7 +139,8 @@ register(FaultType(
     "No pods at all for one service, every request to it failing with 503, a scaling event "
     "by a person",
     "Restarting or rolling back a deployment with no replicas starts nothing",
-    route_services, inject_scaled_to_zero, resolved_scaled_to_zero))
+    route_services, inject_scaled_to_zero, resolved_scaled_to_zero,
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))
 
 
 # -- noisy neighbour --------------------------------------------------------------------------

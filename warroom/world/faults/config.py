@@ -297,4 +297,5 @@ register(FaultType(
     "Every request to one service answered 503 in a couple of milliseconds; pods healthy, "
     "CPU idle",
     "Restarting or rolling back keeps the setting",
-    route_services, inject_maintenance, resolved_maintenance))
+    route_services, inject_maintenance, resolved_maintenance,
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))

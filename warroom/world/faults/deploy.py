@@ -300,7 +300,8 @@ register(FaultType(
     "All pods of one service replaced at the same instant, none ready for minutes, 503s "
     "(no healthy upstream) on its routes",
     "Another restart or deploy under Recreate takes everything down again",
-    recreate_targets, inject_recreate, resolved_recreate))
+    recreate_targets, inject_recreate, resolved_recreate,
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))
 
 
 # -- a feature flag turning on a broken path --------------------------------------------------

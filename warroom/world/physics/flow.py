@@ -18,6 +18,9 @@ Behavior keys (release, service or flag): crash_on_start, leak_mb_per_min, mem_e
 conn_leak_per_min, raise, cpu_mult, latency_mult, dep_error, db_calls_mult, provider_fallback,
 publish_mult (messages published per request); releases may also carry warmup_s (slower
 readiness) and ddl_drop_index / ddl_rename (schema changes applied by ``ops.migrate``).
+A flag's behavior may name ``releases``: then only pods running those releases follow it. A
+caller's ``<DEP>_MTLS_SECRET`` names its client certificate for that dependency; once it has
+expired (``edge.certs``) the callee refuses every handshake on that edge.
 """
 
 from __future__ import annotations
@@ -54,8 +57,10 @@ def service_behavior(st: State, svc: Service, release: str) -> dict[str, Any]:
     b.update(svc.behavior)
     for flag in st.flags.values():
         fb = flag.behavior
-        if fb.get("service") == svc.name and flag.enabled == fb.get("when_enabled", True):
-            b.update({k: v for k, v in fb.items() if k not in ("service", "when_enabled")})
+        if fb.get("service") == svc.name and flag.enabled == fb.get("when_enabled", True) \
+                and release in fb.get("releases", (release,)):  # releases: only their code
+            b.update({k: v for k, v in fb.items()
+                      if k not in ("service", "when_enabled", "releases")})
     return b
 
 
@@ -464,6 +469,9 @@ class _Solver(DatastoreFlow):
                      else f"dns:{d.target}")
             self.fail_view[(c.name, d.target)] = 1.0
             return 1.0, 5.0 if cause.startswith("conn") else 50.0, cause, 0.0
+        mtls = cfg.get(f"{prefix}_MTLS_SECRET")  # a client certificate for this edge only
+        if mtls is not None and self.t >= self.st.edge.certs.get(str(mtls), math.inf):
+            return 1.0, 3.0, f"mtls:{d.target}", 0.0
         dns = self.st.edge.dns.get(d.target)
         if dns is not None:
             tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))

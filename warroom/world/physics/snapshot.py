@@ -11,7 +11,7 @@ CAUSE_STATUS = {
     "dep_timeout": 504, "dep_error": 502, "conn_refused": 502, "dns": 502,
     "rate_limited": 429, "upstream_draining": 502, "edge_conn_limit": 503,
     "health_check": 502, "tls": 495, "provider_429": 502, "provider_401": 502,
-    "provider_5xx": 502, "stale_read": 404,
+    "provider_5xx": 502, "stale_read": 404, "mtls": 502,
 }
 
 

@@ -138,6 +138,14 @@ def error_text(lang: str, service: str, cause: str, ctx: dict[str, Any]) -> tupl
                 "pair or user is disabled.", [])
     if kind == "cache_error":
         return "redis.exceptions.AuthenticationError: NOAUTH Authentication required.", []
+    if kind == "mtls":  # the callee refused this caller's expired client certificate
+        if java:
+            return (f"javax.net.ssl.SSLHandshakeException: Received fatal alert: "
+                    f"certificate_expired (calling https://{host})", [])
+        if go:
+            return f"call {target}: remote error: tls: expired certificate ({host})", []
+        return (f"ssl.SSLError: [SSL: SSLV3_ALERT_CERTIFICATE_EXPIRED] sslv3 alert certificate "
+                f"expired calling https://{host}", PY_FRAMES["http"])
     if kind == "no_ready_pods":
         return "no healthy upstream", []
     return f"request failed: {cause}", []
