@@ -30,6 +30,28 @@ V1_TOOLS: tuple[str, ...] = (
     "scale_service", "set_resources", "search_logs", "query_metrics", "get_service_map",
     "provider_status", "queue_stats", "list_categories", "submit_report", "get_trace",
     "search_traces")
+#: The v1 taxonomy: the report categories when the baseline was pinned. Its report draws only
+#: from these, so categories that later faults add leave its old runs unchanged.
+V1_CATEGORIES: frozenset[str] = frozenset((
+    "appdata/billing_edge_case", "appdata/invalid_identifier", "appdata/payload_limit",
+    "appdata/runaway_function", "cache/cache_down", "cache/credentials", "cache/eviction",
+    "cache/ttl", "capacity/noisy_neighbour", "capacity/pod_quota", "capacity/scaled_to_zero",
+    "capacity/traffic_spike", "compute/cpu_hot_loop", "compute/crash_loop",
+    "compute/gc_pressure", "compute/memory_leak", "compute/memory_limit",
+    "compute/thread_pool", "config/dependency_host", "config/maintenance_mode",
+    "config/missing_secret", "config/pool_size", "config/rate_limit", "config/timeout",
+    "database/connection_leak", "database/disk_full", "database/lock_contention",
+    "database/max_connections", "database/missing_index", "database/replica_down",
+    "database/replica_lag", "database/runaway_job", "database/table_bloat",
+    "deploy/bad_canary", "deploy/bad_release", "deploy/dependency_bump", "deploy/feature_flag",
+    "deploy/rollout_strategy", "deploy/schema_migration", "external/provider_credentials",
+    "external/provider_outage", "external/provider_rate_limit", "network/connection_limit",
+    "network/dns", "network/health_check", "network/lb_weights", "network/tls_certificate",
+    "queue/consumer_lag", "queue/poison_message", "queue/retry_storm",
+    "queue/visibility_timeout", "rogue_agent/autoscaler_cost_cut",
+    "rogue_agent/config_sync_revert", "rogue_agent/cost_optimizer_memory",
+    "rogue_agent/deploy_bot_unreviewed", "rogue_agent/lb_tuner_draining",
+    "rogue_agent/rationale_mismatch", "rogue_agent/sleeper_conditional"))
 OPENING = (ToolCall("get_service_map", {}), ToolCall("list_categories", {}))
 METRICS = ("rps", "error_rate", "latency_p99_ms", "cpu", "memory_mb", "db_pool_in_use",
            "connections", "hit_ratio", "depth", "restarts")
@@ -100,7 +122,8 @@ class RandomPolicy(Policy):
         if self.last is not None and self.last.name == "list_categories" and \
                 isinstance(data, list):
             for c in data:
-                self._add("category", c)
+                if c in V1_CATEGORIES:
+                    self._add("category", c)
         if self.last is not None and self.last.name == "get_config" and isinstance(data, dict):
             service = self.last.arguments.get("service", "")
             self.config[service] = dict(data)
