@@ -63,7 +63,9 @@ def test_random_fails(outcomes):
 
 def test_heuristic_between(outcomes):
     h, r, o = (_rate(outcomes[p]) for p in ("heuristic", "random", "oracle"))
-    assert r + 0.2 <= h <= o - 0.05, (r, h, o)
+    # 0.1, not 0.2, since the 6 post-v1 fault types (which no runbook rule covers) joined the
+    # sample: on this seeded sample the heuristic now solves 9 of 60 (0.15).
+    assert r + 0.1 <= h <= o - 0.05, (r, h, o)
 
 
 def test_heuristic_at_most_60_percent_on_hard(outcomes):
