@@ -28,7 +28,7 @@ from ..scenarios.spec import Scenario
 from ..tools.registry import FINAL, REGISTRY, WRITE, load_all
 from ..tools.slices import DOMAINS
 from ..types import Observation, StepResult, ToolCall, TraceStep
-from .episode import INVALID_COST_S, Episode, _as_call, alert_lines
+from .episode import INVALID_COST_S, Episode, alert_lines, as_call
 
 ASK = "ask_"
 REPORT = "submit_report"
@@ -160,13 +160,15 @@ class HierarchyEpisode:
                               None, False, "episode over", self.inner._clock(),
                               len(self.top_trace))
             return StepResult(obs, 0.0, True, self.truncated, {"invalid": True})
-        tc, problem = _as_call(call)
+        tc, problem = as_call(call)
         self.usage["top_calls"] += 1
         before = len(self.trace)
         reward, info = 0.0, {}
         text, data, ok = "", None, False
         if problem is None and tc.name == REPORT:
             res = self.inner.step(tc)
+            for s in self.trace[before:]:
+                s.info["via"] = "top"
             text, data, ok, problem = (res.observation.text, res.observation.data,
                                        res.observation.ok, res.observation.error)
             reward, info = res.reward, res.info
@@ -203,6 +205,7 @@ class HierarchyEpisode:
         """A bad top-level call: recorded as an invalid world step (as the flat Episode
         records one) so the grader counts it; returns its reward."""
         world = self.inner.world
+        assert world is not None
         world.advance(INVALID_COST_S)
         return self._record(TraceStep(0, tc, False, text, world.now, "invalid"), "top")
 
@@ -234,7 +237,7 @@ class HierarchyEpisode:
             seen = 0
             while not sub.done:
                 call = policy.act(obs)
-                spec = REGISTRY.get(_as_call(call)[0].name)
+                spec = REGISTRY.get(as_call(call)[0].name)
                 if spec is not None and spec.kind == WRITE:
                     self.inner.grader.before_write()
                 obs = sub.step(call).observation
