@@ -134,3 +134,27 @@ def test_harness_counts_calls_and_top_context_tokens() -> None:
     assert hu["subagent_calls"] >= 10 and hu["tool_calls"] == hu["subagent_calls"] + 1
     assert hu["top_context_tokens"] < fu["top_context_tokens"]
     assert hu["schema_tokens"] < fu["schema_tokens"]
+
+
+def test_plain_questions_pick_the_domain_reads_and_answer_with_ids() -> None:
+    ep = warroom.make_hierarchy(SID)
+    ep.reset(0)
+    cases = {
+        "ask_errors": ("What is failing in the error tracker?", {"list_issues", "get_issue"},
+                       "CHECKOUT-XTD"),
+        "ask_database": ("Any locks or long transactions?", {"db_activity", "db_locks"}, ""),
+        "ask_deploys": ("What changed recently?", {"list_deploys"}, "rel-4408"),
+        "ask_kubernetes": ("Are pods crashing?", {"get_events", "list_pods"}, "checkout-"),
+        "ask_observability": ("What errors does checkout log?",
+                              {"get_service_map", "search_logs"}, "QueuePool"),
+        "ask_fleet": ("What did the fleet do in the last hour?", {"list_fleet_actions"},
+                      "config-sync"),
+        "ask_operations": ("please fix whatever is wrong", set(), "nothing done"),
+    }
+    for tool, (question, reads, token) in cases.items():
+        before = len(ep.trace)
+        res = ep.step(ToolCall(tool, {"question": question}))
+        assert res.observation.ok, tool
+        assert {s.call.name for s in ep.trace[before:]} == reads, tool
+        assert token in res.observation.text, (tool, res.observation.text[:300])
+    assert not any(s.kind == "write" for s in ep.trace)

@@ -36,6 +36,7 @@ def test_llm_errors_subagent_answers_the_top_level() -> None:
     # the model's read ran on the live world and reached the grader's trace
     assert [(s.call.name, s.info["via"]) for s in ep.trace] == [("list_issues", "errors")]
     assert ep.usage["subagent_calls"] == 1 and ep.world.now > 0
+    assert ep.usage["subagent_tokens_in"] > 0 and ep.usage["subagent_tokens_out"] > 0
 
 
 def test_llm_orchestrator_over_heuristic_subagents() -> None:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 MAX_LOG_LINES = 6
-MAX_ROWS = 12
+MAX_ROWS = 20
 MAX_VALUE = 160
 DROP = ("description", "language", "page")
 HEX = re.compile(r"\b[0-9a-f]{12,}\b")
@@ -106,6 +106,7 @@ def _service_map(data: dict[str, Any]) -> tuple[list[str], Any]:
 
 def _deploys(data: list[Any]) -> tuple[list[str], Any]:
     kept = [{k: v for k, v in d.items() if k != "commit"} for d in data if isinstance(d, dict)]
+    kept = kept[:MAX_ROWS]
     return render(kept), kept
 
 
@@ -121,4 +122,6 @@ def condense(tool: str, data: Any) -> tuple[list[str], Any]:
             return fn(data)  # type: ignore[operator]
         except (KeyError, TypeError, AttributeError):
             pass
+    if isinstance(data, list) and len(data) > MAX_ROWS:
+        data = data[:MAX_ROWS]  # the kept data says no more than the text
     return render(data), data

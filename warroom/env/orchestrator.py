@@ -13,7 +13,8 @@ made (so evidence, actions, safety and efficiency are graded exactly as for a fl
 and the report; flat and hierarchical scores compare.
 Bookkeeping: ``top_trace`` (the orchestrator's calls and what it received),
 ``trace`` (every world-level call, each with ``info["via"]`` naming its domain), and
-``usage`` (top-level calls, subagent calls, characters that reached the top context).
+``usage`` (top-level calls, subagent calls, characters that reached the top context, and
+the model tokens LLM subagents spent).
 Bad calls (unknown tool, missing question, a failing subagent) are observations.
 """
 
@@ -249,6 +250,10 @@ class HierarchyEpisode:
         except Exception as exc:  # a broken subagent answers with its error
             error = f"{type(exc).__name__}: {exc}"
         self.usage["subagent_calls"] += calls
+        spent = getattr(policy, "usage", None) or {}
+        for key in ("tokens_in", "tokens_out"):
+            if isinstance(spent.get(key), int):
+                self.usage[f"subagent_{key}"] = self.usage.get(f"subagent_{key}", 0) + spent[key]
         answer = sub.answer if getattr(sub, "answer", None) else None
         if answer is None:
             answer = (f"({domain} specialist failed: {error})" if error else
