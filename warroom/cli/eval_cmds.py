@@ -209,6 +209,9 @@ def eval_command(
     With no arguments: random, heuristic and oracle on the test split, every tier.
     """
     if hierarchy:
+        if out is not None or resume or team:
+            fail("--hierarchy plays in this process and writes no run directory: drop "
+                 "--out, --resume and --team")
         llm = {"model": model, "base_url": base_url, "api_key_env": api_key_env,
                "tool_mode": tool_mode, "price_in": price_in, "price_out": price_out}
         both = _policies("heuristic,oracle" if policies == ",".join(BUILTIN) else policies,
