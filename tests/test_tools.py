@@ -11,6 +11,8 @@ import warroom
 from warroom import ToolCall
 from warroom.tools.registry import FINAL, READ, REGISTRY, WRITE, load_all
 
+from .test_tools_more import more_valid_calls
+
 SID = "db_connection_leak/checkout/medium/v1"
 
 
@@ -20,7 +22,7 @@ def valid_calls(ep: Any) -> dict[str, dict[str, Any]]:
     deploys = ep.step(ToolCall("list_deploys", {})).observation.data
     issues = ep.step(ToolCall("list_issues", {})).observation.data
     traces = ep.step(ToolCall("search_traces", {"minutes": 2})).observation.data
-    return {
+    return {**more_valid_calls(ep),
         "list_alerts": {}, "get_service_map": {}, "provider_status": {}, "list_nodes": {},
         "query_metrics": {"service": "checkout", "metric": "cpu", "minutes": 30},
         "search_logs": {"service": "checkout", "query": "pool", "level": "ERROR"},

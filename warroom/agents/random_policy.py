@@ -12,11 +12,24 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from ..tools.registry import load_all
 from ..types import Observation, ToolCall
 from ..world.faults import Truth
 from .base import Policy, register_policy
 
 FINAL = "submit_report"
+#: The v1 toolset: the 40 registry tools the random baseline was defined over. It draws only
+#: from these (and from non-registry tools an environment adds, such as a team's chat), so
+#: tools added to the registry later leave its runs, and the golden baselines, unchanged.
+V1_TOOLS: tuple[str, ...] = (
+    "list_alerts", "cache_stats", "flush_cache", "page_team", "post_update", "db_activity",
+    "db_locks", "db_slow_queries", "kill_query", "run_sql", "get_config", "get_deploy",
+    "list_deploys", "rollback_deploy", "set_config", "search_docs", "get_issue", "list_issues",
+    "list_flags", "set_flag", "flag_rogue_agent", "list_fleet_actions", "list_fleet_agents",
+    "pause_agent", "describe_pod", "get_events", "list_nodes", "list_pods", "restart_service",
+    "scale_service", "set_resources", "search_logs", "query_metrics", "get_service_map",
+    "provider_status", "queue_stats", "list_categories", "submit_report", "get_trace",
+    "search_traces")
 OPENING = (ToolCall("get_service_map", {}), ToolCall("list_categories", {}))
 METRICS = ("rps", "error_rate", "latency_p99_ms", "cpu", "memory_mb", "db_pool_in_use",
            "connections", "hit_ratio", "depth", "restarts")
@@ -65,10 +78,16 @@ class RandomPolicy(Policy):
         elif self.steps_left <= 0:
             call = self._report()
         else:
-            name = self.rng.choice(sorted(n for n in self.tools if n != FINAL))
+            name = self.rng.choice(self._drawable())
             call = ToolCall(name, self._arguments(name))
         self.last = call
         return call
+
+    def _drawable(self) -> list[str]:
+        """Offered tools it may draw: the v1 registry tools and any non-registry ones."""
+        registry = load_all()
+        return sorted(n for n in self.tools
+                      if n != FINAL and (n in V1_TOOLS or n not in registry))
 
     # -- what earlier outputs showed --------------------------------------------------------
 

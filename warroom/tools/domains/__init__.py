@@ -1,5 +1,10 @@
-"""Tool domains. Importing this package registers every tool."""
+"""Tool domains. Importing this package registers every tool.
 
+The v1 domains are imported first, so the registry (and every face generated from it)
+lists the original tools in their original order, followed by the tools added since.
+"""
+
+# isort: off
 from . import (  # noqa: F401
     cache,
     comms,
@@ -17,3 +22,16 @@ from . import (  # noqa: F401
     report,
     traces,
 )
+from . import (  # noqa: F401
+    alert_rules,
+    brokers,
+    deploy_platform,
+    error_tracker,
+    fleet_audit,
+    kube_workloads,
+    log_trace_analytics,
+    metrics_views,
+    network_edge,
+    postgres_admin,
+)
+# isort: on
