@@ -158,3 +158,30 @@ def test_plain_questions_pick_the_domain_reads_and_answer_with_ids() -> None:
         assert {s.call.name for s in ep.trace[before:]} == reads, tool
         assert token in res.observation.text, (tool, res.observation.text[:300])
     assert not any(s.kind == "write" for s in ep.trace)
+
+
+def test_state_hash_is_the_same_in_processes_with_other_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import warroom; from warroom.agents.orch_base import make_orchestrator as m\n"
+            f"ep = warroom.make_hierarchy({HARD!r}); obs = ep.reset(1); p = m('heuristic')\n"
+            "p.reset(obs, ep.tools, 7)\n"
+            "while not ep.done: obs = ep.step(p.act(obs)).observation\n"
+            "print(ep.state_hash(), ep.result['score'])")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=dict(os.environ, PYTHONHASHSEED=seed)).stdout
+            for seed in ("0", "12345")}
+    assert len(outs) == 1 and len(next(iter(outs)).split()[0]) == 64
+
+
+def test_subagent_specs_from_the_command_line() -> None:
+    from warroom.harness.hierarchy import parse_subagents
+
+    assert parse_subagents(None) is None and parse_subagents("heuristic") is None
+    every = parse_subagents("llm:model=m,base_url=http://x/v1")
+    assert every is not None and set(every) == set(DOMAINS)
+    assert every["errors"] == {"llm": {"model": "m", "base_url": "http://x/v1"}}
+    one = parse_subagents("errors=llm:model=a;database=heuristic")
+    assert one == {"errors": {"llm": {"model": "a"}}, "database": "heuristic"}
