@@ -108,6 +108,18 @@ def test_a_broken_subagent_answers_with_its_error() -> None:
     assert not res.done
 
 
+def test_a_policy_object_can_be_a_subagent() -> None:
+    from warroom.agents.subagents import heuristic_expert
+
+    expert = heuristic_expert("fleet")
+    ep = warroom.make_hierarchy(SID, subagents={"fleet": expert})
+    ep.reset(0)
+    for _ in range(2):  # the same object answers each question afresh
+        res = ep.step(ToolCall("ask_fleet", {"question": "list_fleet_agents {}"}))
+        assert res.observation.text.startswith("list_fleet_agents:")
+    assert [s.call.name for s in ep.trace] == ["list_fleet_agents"] * 2
+
+
 def test_operations_expert_executes_exact_and_plain_instructions() -> None:
     names = ["rollback_deploy", "pause_agent", "scale_service", "kill_query", "post_update"]
     text = ('rollback_deploy {"service": "checkout", "to_release": "rel-7"}\n'

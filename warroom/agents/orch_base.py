@@ -76,11 +76,15 @@ def heuristic_subagent(domain: str) -> Factory:
     return lambda: heuristic_expert(domain)
 
 
+def _same(policy: Policy) -> Factory:
+    return lambda: policy
+
+
 def subagents(spec: Mapping[str, Any] | str | None = None) -> dict[str, Factory]:
     """A factory per domain. ``spec``: ``None``/``"heuristic"`` (every domain heuristic),
     ``{"errors": "llm", ...}`` style mapping whose values are ``"heuristic"``,
-    ``{"llm": {...LLMPolicy options}}``, a zero-argument factory or a Policy class; domains
-    left out stay heuristic."""
+    ``{"llm": {...LLMPolicy options}}``, a zero-argument factory, a Policy class or a Policy
+    object (reset before every question); domains left out stay heuristic."""
     out = {d: heuristic_subagent(d) for d in DOMAINS}
     if spec is None or spec == "heuristic":
         return out
@@ -93,6 +97,8 @@ def subagents(spec: Mapping[str, Any] | str | None = None) -> dict[str, Factory]
             continue
         if isinstance(value, dict) and set(value) == {"llm"}:
             out[domain] = llm_subagent(domain, **value["llm"])
+        elif isinstance(value, Policy):  # one object, reset before every question
+            out[domain] = _same(value)
         elif callable(value):
             out[domain] = value
         else:
