@@ -77,3 +77,6 @@ def test_eval_hierarchy_json_rows() -> None:
     assert rows["hierarchical:oracle"]["success_rate"] == 1.0
     assert rows["flat:heuristic"]["mean_subagent_calls"] == 0
     assert rows["hierarchical:heuristic"]["mean_subagent_calls"] > 0
+    tiers = {(r["policy"], r["tier"]): r for r in out["by_tier"]}
+    assert set(tiers) == {(p, "easy") for p in rows}
+    assert tiers[("flat:oracle", "easy")]["success_rate"] == 1.0

@@ -306,7 +306,8 @@ def _hierarchy_eval(specs: list[PolicySpec], ids: list[str], seeds: list[int],
     summary["run"] = {"scenarios": len(ids), "seeds": seeds,
                       "total_wall_s": round(time.perf_counter() - began, 2)}
     if as_json:
-        typer.echo(json.dumps({k: summary[k] for k in ("run", "leaderboard", "scenarios")},
+        typer.echo(json.dumps({k: summary[k] for k in ("run", "leaderboard", "by_tier",
+                                                       "scenarios")},
                               default=str))
         return
     t = Table(title="flat vs hierarchical", title_justify="left")

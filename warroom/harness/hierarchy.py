@@ -160,4 +160,15 @@ def eval_hierarchy(scenarios: list[str], flat: list[PolicySpec], hierarchical: l
                     on_episode(rec)
         board.append(_row(label, runs))
     return {"scenarios": list(scenarios), "seeds": seeds, "leaderboard": board,
-            "episodes": episodes}
+            "by_tier": by_tier(episodes), "episodes": episodes}
+
+
+def by_tier(episodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Success and score per (policy, tier), in leaderboard order."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for e in episodes:
+        groups.setdefault((e["policy"], get(e["scenario"]).tier), []).append(e)
+    return [{"policy": p, "tier": t, "n": len(rows),
+             "success_rate": round(sum(bool(r["success"]) for r in rows) / len(rows), 4),
+             "score": round(mean(r["score"] for r in rows), 4)}
+            for (p, t), rows in groups.items()]
