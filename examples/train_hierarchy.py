@@ -17,8 +17,10 @@ grader's ``score`` or ``success`` on the whole episode, logged by TRL as
     pip install 'warroom[train]'
     python examples/train_hierarchy.py --model Qwen/Qwen3-1.7B --split train --tier easy \\
         --lora-r 16 --bf16 --max-steps 200 --output-dir runs/orchestrator-qwen3-1.7b
-    python examples/train_hierarchy.py --tiny --max-steps 2 --lora-r 4   # CPU smoke run: a
-    #   random tiny model gets equal rewards, does not move, and the script refuses (exit 3)
+    python examples/train_hierarchy.py --tiny --max-steps 2 --lora-r 4 --num-generations 2 \
+        --per-device-batch 2 --grad-accum 1 --n 2 --tier easy --max-completion-length 256
+    #   CPU smoke run (~1 min): a random tiny model gets equal rewards, its adapter does not
+    #   move, and the script refuses to report a trained result (exit 3)
 
 After training it writes ``learning_curve.png`` and ``curve.json``, checks that the adapter
 (or the weights) moved and that the saved adapter is the trained one, exactly as
@@ -78,7 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     data.add_argument("--n", type=int, default=None, help="scenarios (default: all)")
     data.add_argument("--seed", type=int, default=0)
     data.add_argument("--system-prompt", default=None,
-                      help="file replacing the orchestrator prompt")
+                      help="a file (or one line of text) replacing the "
+                           "orchestrator prompt")
     env = p.add_argument_group("environment and reward")
     env.add_argument("--reward", choices=["score", "success"], default="score")
     env.add_argument("--unfinished-reward", type=float, default=0.0)

@@ -107,10 +107,11 @@ def test_one_episode_through_the_env_methods_scores_as_the_hierarchy_episode() -
 
 # -- the recipe --------------------------------------------------------------------------
 
+SHORT_PROMPT = "You are the incident commander: ask the specialists, then submit_report."
 COMMON = ["--tiny", "--num-generations", "2", "--per-device-batch", "2", "--grad-accum",
           "1", "--split", "train", "--tier", "easy", "--n", "2", "--lr", "1e-2",
           "--max-tool-iterations", "3", "--eval-tier", "easy", "--eval-n", "1",
-          "--lora-r", "4"]
+          "--lora-r", "4", "--system-prompt", SHORT_PROMPT]
 
 
 def example() -> Any:
@@ -171,8 +172,8 @@ def test_help_says_only_the_orchestrator_is_trained(capsys: Any) -> None:
 def test_tiny_orchestrator_training_is_plotted_checked_and_evaluated(tmp_path: Any) -> None:
     torch.set_num_threads(1)
     mod = example()
-    train = hierarchy_rows("train", tier="easy", n=2)
-    held_out = hierarchy_rows("test", tier="easy", n=1)
+    train = hierarchy_rows("train", tier="easy", n=2, system_prompt=SHORT_PROMPT)
+    held_out = hierarchy_rows("test", tier="easy", n=1, system_prompt=SHORT_PROMPT)
     tok = build_tokenizer(mod.tiny_corpus())
     model = build_model(tok)
     model.generate = scripted(tok, reports_by_page([*train, *held_out]))
