@@ -24,9 +24,10 @@ grader's ``score`` or ``success`` on the whole episode, logged by TRL as
 
 After training it writes ``learning_curve.png`` and ``curve.json``, checks that the adapter
 (or the weights) moved and that the saved adapter is the trained one, exactly as
-``examples/train_grpo.py`` does, and exits with status 3 reporting no trained result if any
-check fails. Otherwise it plays ``--eval-n`` held-out scenarios greedily with the trained
-model and the base model (adapter disabled), plus the heuristic orchestrator over the same
+``examples/train_grpo.py`` does (it imports that file: keep the two side by side), and exits
+with status 3 reporting no trained result if any check fails. Otherwise it plays
+``--eval-n`` held-out scenarios greedily with the trained model and the base model (adapter
+disabled), plus the heuristic orchestrator over the same
 subagents as a reference, and writes ``eval.json``.
 """
 
