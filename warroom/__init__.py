@@ -17,7 +17,7 @@ from .types import Observation, StepResult, ToolCall
 
 __version__ = "0.1.0"
 __all__ = ["Episode", "Observation", "StepResult", "TeamEpisode", "ToolCall", "make",
-           "make_team"]
+           "make_hierarchy", "make_team"]
 
 
 def _scenario(scenario: str | Path | Any) -> Any:
@@ -62,3 +62,15 @@ def make(scenario: str | Path | Any, **options: Any) -> Episode:
     else:
         sc = get(str(scenario))
     return Episode(sc, **options)
+
+
+def make_hierarchy(scenario: str | Path | Any, subagents: Any = None, **options: Any) -> Any:
+    """A ``HierarchyEpisode`` for a scenario as in ``make``: the top level's tools are
+    ``ask_<domain>(question)`` and ``submit_report``. ``subagents``: ``None`` (heuristic
+    experts), or ``{domain: "heuristic" | {"llm": {...LLMPolicy options}} | factory}``.
+    Options: ``max_steps`` (top-level budget), ``sub_steps``, ``reward_config``.
+    """
+    from .agents.orch_base import subagents as build_subagents
+    from .env.orchestrator import HierarchyEpisode
+
+    return HierarchyEpisode(_scenario(scenario), build_subagents(subagents), **options)

@@ -202,11 +202,23 @@ def eval_command(
     team: str | None = typer.Option(None, help="evaluate teams instead: 'SPEC;SPEC;...', "
                                     "each a policy for every role or 'sre=...,developer=...'"
                                     "; the single-agent --policies run beside them"),
+    hierarchy: bool = options.HIERARCHY, subagents: str | None = options.SUBAGENTS,
 ) -> None:
     """Evaluate policies on a sample of scenarios; write a run directory and a report.
 
     With no arguments: random, heuristic and oracle on the test split, every tier.
     """
+    if hierarchy:
+        if out is not None or resume or team:
+            fail("--hierarchy plays in this process and writes no run directory: drop "
+                 "--out, --resume and --team")
+        llm = {"model": model, "base_url": base_url, "api_key_env": api_key_env,
+               "tool_mode": tool_mode, "price_in": price_in, "price_out": price_out}
+        both = _policies("heuristic,oracle" if policies == ",".join(BUILTIN) else policies,
+                         llm)
+        _hierarchy_eval(both, _scenarios(split, _split_list(tier), _split_list(family), n),
+                        _seeds(seeds), subagents, as_json)
+        return
     if team:
         from .team_cmds import eval_cmd
 
@@ -270,6 +282,48 @@ def eval_command(
                   f"{summary['run']['total_wall_s']:.1f} s)")
     if report:
         console.print(f"report: {summary['run']['report']['html']}")
+
+
+def _hierarchy_eval(specs: list[PolicySpec], ids: list[str], seeds: list[int],
+                    subagents: str | None, as_json: bool) -> None:
+    """``warroom eval --hierarchy``: each policy flat and (if it can orchestrate) as the
+    orchestrator over the subagents; leaderboard rows ``flat:P`` / ``hierarchical:P``."""
+    from ..agents.orch_base import ORCHESTRATORS, make_orchestrator
+    from ..harness.hierarchy import eval_hierarchy, parse_subagents
+
+    make_orchestrator("heuristic")  # registers the built-in orchestrators
+    _check_policies([s for s in specs if s.name != "llm"])
+    tops = [s for s in specs if s.name in ORCHESTRATORS]
+    if not tops:
+        fail(f"--hierarchy: none of {', '.join(s.label for s in specs)} can orchestrate; "
+             f"orchestrators: {', '.join(sorted(ORCHESTRATORS))}")
+    try:
+        agents = parse_subagents(subagents)
+    except (KeyError, ValueError) as exc:
+        fail(f"--subagents: {exc}")
+    began = time.perf_counter()
+    summary = eval_hierarchy(ids, specs, tops, seeds, agents)
+    summary["run"] = {"scenarios": len(ids), "seeds": seeds,
+                      "total_wall_s": round(time.perf_counter() - began, 2)}
+    if as_json:
+        typer.echo(json.dumps({k: summary[k] for k in ("run", "leaderboard", "by_tier",
+                                                       "scenarios")},
+                              default=str))
+        return
+    t = Table(title="flat vs hierarchical", title_justify="left")
+    for col in ("policy", "n", "success", "score", "tool calls", "top calls",
+                "subagent calls", "top-context tokens", "schema tokens", "errors"):
+        t.add_column(col, justify="left" if col == "policy" else "right")
+    for e in summary["leaderboard"]:
+        t.add_row(e["policy"], str(e["n"]), _pct(e["success_rate"]), _num(e["score"], "{:.3f}"),
+                  _num(e["mean_tool_calls"], "{:.1f}"), _num(e["mean_top_calls"], "{:.1f}"),
+                  _num(e["mean_subagent_calls"], "{:.1f}"),
+                  _num(e["mean_top_context_tokens"], "{:.0f}"),
+                  _num(e["schema_tokens"], "{:.0f}"), str(e["errors"]))
+    console = Console() if Console().is_terminal else Console(width=140)
+    console.print(t)
+    console.print(f"{len(ids)} scenarios x {len(seeds)} seed(s), "
+                  f"{summary['run']['total_wall_s']:.1f} s")
 
 
 def _team_seed(seeds: str) -> int | None:

@@ -17,6 +17,12 @@ TOOL_MODE = typer.Option("native", "--tool-mode",
                          help="native tool calls, or react text for models without them")
 PRICE_IN = typer.Option(None, "--price-in", help="USD per million input tokens (for cost)")
 PRICE_OUT = typer.Option(None, "--price-out", help="USD per million output tokens")
+HIERARCHY = typer.Option(False, "--hierarchy", help="compare flat agents with orchestrators "
+                         "over domain subagents on the same incidents (success, score, tool "
+                         "calls, tokens reaching the top model)")
+SUBAGENTS = typer.Option(None, "--subagents", help="with --hierarchy: 'heuristic' (default), "
+                         "one spec for every domain ('llm:model=M,base_url=U') or "
+                         "'errors=llm:model=M;database=heuristic'")
 
 
 def llm_kwargs(model: str | None, base_url: str | None, api_key_env: str | None,

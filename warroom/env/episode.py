@@ -137,14 +137,7 @@ class Episode:
 
     def _run(self, spec: ToolSpec, tc: ToolCall) -> tuple[str, Any, bool, str | None]:
         assert self.world is not None
-        try:
-            args, page = validate(spec, tc.arguments)
-            out = spec.fn(self.world, **args)
-            text = paginate(out.text, page)
-        except ToolError as exc:
-            return "", None, False, str(exc)
-        self.world.advance(spec.cost_s)
-        return text, out.data, True, None
+        return run_tool(self.world, spec, tc)
 
     def finish(self) -> dict[str, Any]:
         """End the episode without a report (the agent gave up or a face stopped it) and
@@ -162,6 +155,24 @@ class Episode:
         if self.world is None:
             raise RuntimeError("call reset() first")
         return self.world.state_hash()
+
+
+def run_tool(world: World, spec: ToolSpec, tc: ToolCall) -> tuple[str, Any, bool, str | None]:
+    """Validate and run one registry tool on ``world``, paginate its text and charge its
+    simulated cost: (text, data, ok, problem); a bad call costs nothing here."""
+    try:
+        args, page = validate(spec, tc.arguments)
+        out = spec.fn(world, **args)
+        text = paginate(out.text, page)
+    except ToolError as exc:
+        return "", None, False, str(exc)
+    world.advance(spec.cost_s)
+    return text, out.data, True, None
+
+
+def as_call(call: Any) -> tuple[ToolCall, str | None]:
+    """Accept a ToolCall or a dict (arguments may be a JSON string); say what is wrong."""
+    return _as_call(call)
 
 
 def _as_call(call: Any) -> tuple[ToolCall, str | None]:
