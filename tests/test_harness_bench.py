@@ -58,3 +58,15 @@ def test_a_peer_with_an_adapter_is_timed(tmp_path):
     assert t["episodes"] >= 10 and 4.0 <= t["steps_per_s"] / t["episodes_per_s"] <= 5.0
     # both figures are rounded from the same raw rate, so they agree to the rounding
     assert t["warroom_ratio"] == pytest.approx(t["episodes_per_s"] / 2.0, abs=0.06)
+
+
+def test_server_figures_print_beside_their_targets():
+    f = {"target": {"calls_per_s": 1000.0, "p99_ms": 20.0, "clients": 32},
+         "mcp_http": {"clients": 32, "saturation": {"calls_per_s": 1388.2},
+                      "at_rate": {"calls_per_s": 998.0, "p99_ms": 107.5}},
+         "openenv_ws": {"unavailable": "openenv not installed"}}
+    lines = bench._format_servers(f)
+    assert lines[0].split() == ["mcp_http", "32", "clients:", "1388", "calls/s", "(target",
+                                ">=", "1000),", "p99", "107.5", "ms", "at", "998.0", "calls/s",
+                                "(target", "<", "20", "ms)"]
+    assert "openenv not installed" in lines[1] and len(lines) == 2

@@ -125,3 +125,44 @@ def test_telemetry_changes_after_a_fix() -> None:
     w.advance(300)
     good, _ = logs.search(w, "checkout", w.now - 60, w.now, "QueuePool", None, 50)
     assert not good
+
+
+def _one_version(w: World) -> tuple[float, float]:
+    """Two instants minutes apart within the longest-lived version of ``w``."""
+    spans = [*(b.since - a.since for a, b in zip(w.versions, w.versions[1:], strict=False)),
+             w.now - w.head.since]
+    i = max(range(len(spans)), key=spans.__getitem__)
+    t1 = w.versions[i].since + 60
+    t2 = t1 + spans[i] - 120
+    assert spans[i] >= 180 and w.version_index(t1) == w.version_index(t2) == i
+    return t1, t2
+
+
+def test_settings_read_once_per_version_still_follow_an_edit() -> None:
+    # the solver keeps what it reads from a version (hosts, timeouts) across its instants
+    w = healthy()
+    t1, t2 = _one_version(w)
+    first = w.snapshot(t1)["checkout"]
+    plans = len(w._pod_plans)
+    again = w.snapshot(t2)["checkout"]
+    assert first.error_frac < 0.005 and again.error_frac < 0.005 and first.rps != again.rps
+    assert len(w._pod_plans) == plans  # one version plan served both instants
+    ops.set_config(w, "checkout", "PAYMENTS_HOST", "payments.prod.svc.cluster.local:1", "test")
+    broken = w.snapshot()["checkout"]
+    assert broken.causes.get("conn_refused:payments", 0.0) > 0
+    assert w.snapshot(t2)["checkout"].causes == again.causes  # the past is unchanged
+
+
+def test_a_ready_pod_without_a_leak_keeps_one_status() -> None:
+    w = healthy()
+    t1, t2 = _one_version(w)
+    early, later = w.snapshot(t1), w.snapshot(t2)
+    steady = {p.name: p for p in early["checkout"].pods}
+    assert later["checkout"].pods and all(steady[p.name] is p for p in later["checkout"].pods)
+    rel = ops.new_release(w, "orders", "dev", "cache in memory", {"leak_mb_per_min": 60})
+    ops.start_rollout(w, "orders", rel.id)
+    w.advance(300)
+    a = w.snapshot()["orders"]
+    w.advance(120)
+    b = w.snapshot()["orders"]
+    assert b.mem_mb > a.mem_mb + 60  # a leaking pod is re-derived at every instant

@@ -419,5 +419,26 @@ def format_bench(f: dict[str, Any]) -> str:
                      f"{p['steps_per_s']:.0f} steps/s; warroom heuristic is "
                      f"x{p['warroom_ratio']} of it per episode")
     if "servers" in f:
-        lines.append(f"  servers          {f['servers']}")
+        lines.extend(_format_servers(f["servers"]))
     return "\n".join(lines)
+
+
+def _format_servers(s: dict[str, Any]) -> list[str]:
+    """One line per server face: capacity and p99 at the offered rate, beside the targets."""
+    target = s.get("target", {})
+    out = []
+    for face in ("mcp_http", "openenv_ws"):
+        v = s.get(face)
+        if not isinstance(v, dict):
+            continue
+        if "saturation" not in v:
+            out.append(f"  {face:<16} {v}")
+            continue
+        sat, at = v["saturation"], v.get("at_rate", {})
+        out.append(f"  {face:<16} {v.get('clients')} clients: {sat['calls_per_s']:.0f} calls/s "
+                   f"(target >= {target.get('calls_per_s', 0):g}), p99 {at.get('p99_ms')} ms at "
+                   f"{at.get('calls_per_s')} calls/s (target < {target.get('p99_ms', 0):g} ms)")
+    rest = {k: v for k, v in s.items() if k not in ("mcp_http", "openenv_ws", "target")}
+    if rest or not out:
+        out.append(f"  servers          {rest or s}")
+    return out

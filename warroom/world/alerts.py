@@ -25,11 +25,17 @@ class Alert:
 
 
 def _firing(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
+    """(alert, severity, summary, SLO) of each alert firing at ``t``; kept per instant (the
+    start search of every alert probes the same instants)."""
+    return world.memo("alerts", t, lambda: _firing_now(world, t))
+
+
+def _firing_now(world: World, t: float) -> list[tuple[str, str, str, str | None]]:
     snap = world.snapshot(t)
     out: list[tuple[str, str, str, str | None]] = []
+    slo_of = {(e.method, e.path): e.slo for e in reversed(world.topology.endpoints)}
     for ep in snap.endpoints:
-        name = next(e.slo for e in world.topology.endpoints
-                    if e.path == ep.path and e.method == ep.method)
+        name = slo_of[(ep.method, ep.path)]
         if ep.rps > 0 and ep.error_rps / ep.rps > ERROR_SLO:
             out.append((f"SLOErrorBudgetBurn:{name}", "page",
                         f"{name}: {ep.error_rps / ep.rps:.1%} of requests failing "

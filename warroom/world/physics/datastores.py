@@ -119,11 +119,13 @@ class DatastoreFlow:
             m.extra.update(connections=0.0, disk_used_gb=stores.disk_used_gb(db, st.since, t))
             return
         cron = sum(j.db_cpu_share for j in db.jobs.values() if j.enabled and j.db_cpu_share > 0)
-        clients = [x for x in self.topo.callers_of(c.name)]
+        clients = self.topo.callers_of(c.name)
         cost_total = 0.0
+        calls_of = {}  # the callers' loads hold still while this store is solved
         for caller in clients:
             mult, _ = self.db_cost(db, caller)
-            cost_total += self._db_calls(caller, c.name) * mult
+            calls_of[caller] = self._db_calls(caller, c.name)
+            cost_total += calls_of[caller] * mult
             cost_total += self._miss_calls(caller, c.name) * (stores.MISS_COST - 1.0)
         cron += sum(tx.cpu_share for tx in db.transactions)
         rho = cost_total * c.cpu_ms_per_req / st.services[c.name].cpu_millicores + cron
@@ -174,7 +176,7 @@ class DatastoreFlow:
             view_fail = 1 - (1 - fail) * (1 - stale)
             self.db_views[(caller, c.name)] = stores.DbView(
                 lat, min(view_fail, 1.0), cause if stale <= fail else "stale_read")
-            calls = self._db_calls(caller, c.name)
+            calls = calls_of[caller]
             lat_all += lat * calls
             m.error_rps += fail * calls
             if fail > 0:

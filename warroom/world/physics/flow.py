@@ -33,7 +33,8 @@ from ..state import Service, State
 from ..topology import Component, Topology, canonical_host, dep_prefix
 from . import stores
 from .datastores import DatastoreFlow
-from .pods import pod_status, startup_failure
+from .plan import PLANS_PER_WORLD, TopologyPlan, VersionPlan, node_factor, topology_plan
+from .pods import holds_still, pod_status, startup_failure
 from .snapshot import ComponentMetrics, EndpointMetrics, PodStatus, Snapshot, cause_status
 
 PASSES = 2
@@ -118,32 +119,39 @@ class _Solver(DatastoreFlow):
         self.w = world
         self.t = t
         self.topo: Topology = world.topology
+        self.tp: TopologyPlan = topology_plan(self.topo)
         self.st: State = world.at(t)
         self.wall = world.wallclock(t)
         self.m: dict[str, ComponentMetrics] = {}
         self.behaviors: dict[str, list[dict[str, Any]]] = {}
         self.rate: dict[str, float] = {}
         self.amplify: dict[tuple[str, str], float] = {}
-        self.fail_view: dict[tuple[str, str], float] = {}
         self.ep_rates: dict[str, dict[str, float]] = {}
         self.hit: dict[str, float] = {}
         self.db_views: dict[tuple[str, str], stores.DbView] = {}
         self.bmean: dict[str, dict[str, tuple[float, int]]] = {}
         self._miss: dict[tuple[str, str], float] = {}
         self._mb: dict[tuple[str, str, float], float] = {}
-        self._db_cost: dict[tuple[str, str], tuple[float, float]] = {}
-        self._db_broken: dict[tuple[str, str], tuple[float, str]] = {}
+        self._own_err: dict[tuple[str, str], float] = {}
+        self._raises: dict[str, list[tuple[dict[str, Any], float]]] = {}
+        self.plan: VersionPlan = self._version_plan()
 
     # -- pods ------------------------------------------------------------------------
     def pods(self) -> None:
         t = self.t
-        for c, svc, plan in self._pod_plan():
+        steady = self.plan.steady
+        for c, svc, plan in self.plan.pods:
             m = ComponentMetrics(c.name, desired=svc.replicas)
             ready_b: list[dict[str, Any]] = []
-            for pod, b, fail in plan:
+            for pod, b, fail, still in plan:
                 if not pod.alive(t):
                     continue
-                ps = pod_status(c, svc, pod, b, t, fail)
+                if still and t - pod.created_at >= pod.ready_delay:  # ready for good
+                    ps = steady.get(id(pod))
+                    if ps is None:
+                        ps = steady[id(pod)] = pod_status(c, svc, pod, b, t, fail)
+                else:
+                    ps = pod_status(c, svc, pod, b, t, fail)
                 m.pods.append(ps)
                 if ps.ready:
                     ready_b.append(b)
@@ -154,24 +162,34 @@ class _Solver(DatastoreFlow):
             self.bmean[c.name] = _means(ready_b)
             self.m[c.name] = m
 
-    def _pod_plan(self) -> list[tuple[Component, Service, list[tuple[Any, dict[str, Any],
-                                                                       str | None]]]]:
-        """Per component, each pod with its code's behavior and why its process exits at
-        start (if it does): a function of the state version alone, so kept per version."""
+    def _version_plan(self) -> VersionPlan:
+        """What the solver reads from the version in force alone, kept per version."""
         w, st = self.w, self.st
         i = w.version_index(self.t)
         key = (st.seq, w._stamps[i], len(w.versions))
         cache = w._pod_plans
-        plan = cache.get(key)
-        if plan is not None:
-            return plan
+        found = cache.get(key)
+        if found is not None:
+            return found
+        found = VersionPlan(self._pod_plan())
+        if len(cache) >= PLANS_PER_WORLD:
+            cache.clear()
+        cache[key] = found
+        return found
+
+    def _pod_plan(self) -> list[tuple[Component, Service, list[tuple[Any, dict[str, Any],
+                                                                       str | None, bool]]]]:
+        """Per component, each pod with its code's behavior, why its process exits at start
+        (if it does) and whether its status holds still once ready: a function of the state
+        version alone."""
+        w, st = self.w, self.st
         poisoned = {tp.consumer_service: str(tp.hidden["poison"]) for tp in st.topics.values()
                     if tp.hidden.get("poison") and not _dead_letters(st, tp.consumer_service)}
         plan = []
         for c in self.topo.components:
             svc = st.services[c.name]
             pods = []
-            by_release: dict[tuple[str, int], tuple[dict[str, Any], str | None]] = {}
+            by_release: dict[tuple[str, int], tuple[dict[str, Any], str | None, bool]] = {}
             for pod in svc.pods:
                 # a process reads its start-up settings when its pod is created
                 born = w.at(pod.created_at).services.get(c.name, svc)
@@ -180,12 +198,10 @@ class _Solver(DatastoreFlow):
                     b = service_behavior(st, svc, pod.release)
                     fail = poisoned.get(c.name) or startup_failure(
                         c, born, b, self.topo.defaults[c.name])
-                    known = by_release[(pod.release, id(born))] = (b, fail)
-                pods.append((pod, known[0], known[1]))
+                    known = by_release[(pod.release, id(born))] = (
+                        b, fail, holds_still(c, svc, b, fail))
+                pods.append((pod, *known))
             plan.append((c, svc, pods))
-        if len(cache) >= 32:
-            cache.clear()
-        cache[key] = plan
         return plan
 
     def mean_b(self, name: str, key: str, default: float = 1.0) -> float:
@@ -203,58 +219,58 @@ class _Solver(DatastoreFlow):
         return v
 
     def db_cost(self, db: Any, caller: str) -> tuple[float, float]:
-        """``stores.query_cost_mult`` once per solve (the state holds still within one)."""
+        """``stores.query_cost_mult`` once per version (it reads the state alone)."""
         k = (db.name, caller)
-        if k not in self._db_cost:
-            self._db_cost[k] = stores.query_cost_mult(db, caller)
-        return self._db_cost[k]
+        memo = self.plan.db_cost
+        if k not in memo:
+            memo[k] = stores.query_cost_mult(db, caller)
+        return memo[k]
 
     def db_broken(self, db: Any, caller: str) -> tuple[float, str]:
         k = (db.name, caller)
-        if k not in self._db_broken:
-            self._db_broken[k] = stores.broken_share(db, caller)
-        return self._db_broken[k]
+        memo = self.plan.db_broken
+        if k not in memo:
+            memo[k] = stores.broken_share(db, caller)
+        return memo[k]
 
     # -- load, top-down ------------------------------------------------------------------
     def offered(self) -> None:
-        topo, st = self.topo, self.st
+        topo, st, tp = self.topo, self.st, self.tp
         factor = traffic_factor(st, self.t, self.wall)
-        rate = dict.fromkeys(topo.names, 0.0)
-        ep_rates: dict[str, dict[str, float]] = {n: {} for n in topo.names}
-        edge = topo.kind_of("edge")[0]
-        gateways = topo.kind_of("gateway")
+        rate = dict.fromkeys(tp.names, 0.0)
+        ep_rates: dict[str, dict[str, float]] = {n: {} for n in tp.names}
+        edge = tp.edge
+        gateways = tp.gateways
         routed = any(sp.get("path") for sp in st.traffic.spikes)
+        edge_pass = self._pass(edge)  # the proxies' metrics hold still over the routes
+        gateway_pass = self._pass(gateways[0]) if gateways else 1.0
         for ep in topo.endpoints:
             r = ep.base_rps * factor
             if routed:
                 r *= spike_factor(st, self.t, ep.path)
             rate[edge] += r
             ep_rates[edge][ep.path] = r
-            passed = r * self._pass(edge)
+            passed = r * edge_pass
             if gateways:
                 rate[gateways[0]] += passed
                 ep_rates[gateways[0]][ep.path] = passed
-                passed *= self._pass(gateways[0])
+                passed *= gateway_pass
             rate[ep.service] += passed
             ep_rates[ep.service][ep.path] = ep_rates[ep.service].get(ep.path, 0.0) + passed
         self.rate = rate  # consumers estimate publishing from the routes' load so far
-        for name in reversed(topo.order_leaves_first()):
-            c = topo[name]
+        amplify = self.amplify
+        for name in tp.reversed_order:
+            c = topo.by_name[name]
             if c.kind == "worker":
                 rate[name] = self.consume_rate(c)
             served = rate[name] * self._pass(name, own_only=True)
-            for d in c.deps:
-                if d.kind == "consume" or d.target == self._first_hop(c):
-                    continue
+            for d in tp.load_deps[name]:
                 calls = d.calls * self.mean_b(name, "db_calls_mult") if d.kind in (
                     "db", "db_read") else d.calls
                 calls += self.miss_db_calls(c, d.kind, d.target)
-                rate[d.target] += served * calls * self.amplify.get((name, d.target), 1.0)
+                rate[d.target] += served * calls * amplify.get((name, d.target), 1.0)
         self.rate = rate
         self.ep_rates = ep_rates
-
-    def _first_hop(self, c: Component) -> str | None:
-        return c.deps[0].target if c.kind == "edge" and c.deps else None
 
     def _pass(self, name: str, own_only: bool = False) -> float:
         m = self.m[name]
@@ -325,7 +341,7 @@ class _Solver(DatastoreFlow):
             m.extra["heap_frac"] = frac
         cpu_ms *= gc
         m.extra["gc_factor"] = gc
-        throttle = self.node_throttle([p for p in m.pods if p.ready])
+        throttle = self.node_throttle(ready_pods)
         cap = m.ready * svc.cpu_millicores * throttle / max(cpu_ms, 1e-6)
         load = rate * alive
         rho = load / cap if cap > 0 else 10.0
@@ -341,9 +357,7 @@ class _Solver(DatastoreFlow):
         # dependencies
         deps_ms, timeouts_ms = 0.0, 0.0
         served = rate * alive
-        for d in c.deps:
-            if d.kind in ("consume",) or d.target == self._first_hop(c):
-                continue
+        for d in self.tp.load_deps[c.name]:
             p_fail, ms, cause, tmo = self.call(c, d)
             if d.kind == "cache":
                 deps_ms += d.calls * ms
@@ -363,7 +377,7 @@ class _Solver(DatastoreFlow):
         if fwd:
             deps_ms += self.forward_ms(c.name, fwd)
         # DB pool
-        pool_wait = self.pool(c, m, svc, rate * alive, own_ms + deps_ms)
+        pool_wait = self.pool(c, m, svc, rate * alive, own_ms + deps_ms, ready_pods)
         if m.extra.get("pool_fail", 0) > 0:
             f = m.extra["pool_fail"]
             m.add_cause("pool_timeout", served * f)
@@ -406,7 +420,7 @@ class _Solver(DatastoreFlow):
         total = sum(mix.values())
         if total <= 0:
             return 0.0
-        by_path = {ep.path: ep.service for ep in self.topo.endpoints}
+        by_path = self.tp.by_path
         return sum(r * self.m[by_path[p]].mean_ms for p, r in mix.items()) / total
 
     def edge_gate(self, c: Component, m: ComponentMetrics, rate: float) -> float:
@@ -447,39 +461,70 @@ class _Solver(DatastoreFlow):
         if not pods:
             return 1.0
         total = 0.0
+        st, plan = self.st, self.plan
         for p in pods:
-            node = self.st.nodes.get(p.node)
-            if node is None:
-                total += 1.0
-                continue
-            free = (node.cpu_millicores - node.foreign_cpu_millicores) / (node.cpu_millicores * 0.6)
-            total += min(1.0, max(0.15, free))
+            total += node_factor(st, plan, p.node)
         return total / len(pods)
 
-    def call(self, c: Component, d: Any) -> tuple[float, float, str, float]:
-        """(failing fraction after retries, mean ms per call, cause, timeout ms) of a dep."""
+    def _call_plan(self, c: Component, d: Any) -> tuple[Any, ...]:
+        """What a dependency call reads from the version alone: a fixed answer (wrong host,
+        DNS override, refused login), when its mTLS certificate expires, and the dep's timeout
+        and retries (kept per version)."""
+        key = (c.name, d.target)
+        found = self.plan.calls.get(key)
+        if found is not None:
+            return found
         cfg = self.st.services[c.name].config
         prefix = dep_prefix(d.target)
         host = str(cfg.get(f"{prefix}_HOST", ""))
         want = canonical_host(self.topo, c, d.target)
-        tm = self.m[d.target]
+        fixed: tuple[float, float, str, float] | None = None
+        mtls_at = math.inf  # when this edge's client certificate expires (a wrong host wins)
+        mtls = cfg.get(f"{prefix}_MTLS_SECRET")
+        if host == want and mtls is not None:
+            mtls_at = self.st.edge.certs.get(str(mtls), math.inf)
         if host != want:
             name = host.rsplit(":", 1)[0]
             cause = (f"conn_refused:{d.target}" if name == want.rsplit(":", 1)[0]
                      else f"dns:{d.target}")
-            self.fail_view[(c.name, d.target)] = 1.0
-            return 1.0, 5.0 if cause.startswith("conn") else 50.0, cause, 0.0
-        mtls = cfg.get(f"{prefix}_MTLS_SECRET")  # a client certificate for this edge only
-        if mtls is not None and self.t >= self.st.edge.certs.get(str(mtls), math.inf):
-            return 1.0, 3.0, f"mtls:{d.target}", 0.0
-        dns = self.st.edge.dns.get(d.target)
-        if dns is not None:
+            fixed = 1.0, 5.0 if cause.startswith("conn") else 50.0, cause, 0.0
+        elif self.st.edge.dns.get(d.target) is not None:
             tmo = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
-            return 1.0, tmo, f"dns:{d.target}", tmo
-        if d.kind == "cache":
+            fixed = 1.0, tmo, f"dns:{d.target}", tmo
+        elif d.kind == "cache":
             refusal = self.cache_refusal(c, d.target)
             if refusal:
-                return 1.0, 1.0, refusal, 0.0
+                fixed = 1.0, 1.0, refusal, 0.0
+        found: tuple[Any, ...] = (fixed, mtls_at)
+        if fixed is None and d.kind not in ("db", "db_read", "publish"):
+            timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
+            retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0
+            found = (None, mtls_at, timeout, retries, d.target in self.st.providers)
+        self.plan.calls[key] = found
+        return found
+
+    def _own_error(self, c: Component, target: str) -> float:
+        """Share of calls to ``target`` this release's own code breaks (per solve)."""
+        key = (c.name, target)
+        own = self._own_err.get(key)
+        if own is None:
+            own = 0.0
+            bs = self.behaviors[c.name]
+            for b in bs:
+                de = b.get("dep_error", {}).get(target)
+                if de:
+                    own += float(de.get("rate", 1.0)) / len(bs)
+            self._own_err[key] = own
+        return own
+
+    def call(self, c: Component, d: Any) -> tuple[float, float, str, float]:
+        """(failing fraction after retries, mean ms per call, cause, timeout ms) of a dep."""
+        cp = self._call_plan(c, d)
+        if self.t >= cp[1]:
+            return 1.0, 3.0, f"mtls:{d.target}", 0.0
+        if cp[0] is not None:
+            return cp[0]
+        tm = self.m[d.target]
         if d.kind in ("db", "db_read"):
             view = self.db_views.get((c.name, d.target))
             if view is None:
@@ -488,21 +533,16 @@ class _Solver(DatastoreFlow):
             return view.fail, view.latency_ms, cause, stores.STATEMENT_TIMEOUT_MS
         if d.kind == "publish":
             return (1.0 if tm.ready == 0 else 0.0), tm.mean_ms, f"conn_refused:{d.target}", 0.0
-        timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
-        retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0
+        _, _, timeout, retries, provider = cp
         if tm.ready == 0:
             self.amplify[(c.name, d.target)] = retries + 1.0
             return 1.0, 5.0, f"conn_refused:{d.target}", 0.0
         callee_fail = tm.error_frac
         mean = max(tm.mean_ms, 0.01)
         t_out = math.exp(-timeout / mean) if timeout > 0 else 1.0
-        if d.target in self.st.providers and self.mean_b(c.name, "provider_fallback", 0.0):
+        if provider and self.mean_b(c.name, "provider_fallback", 0.0):
             callee_fail, mean, t_out = 0.0, 320.0, math.exp(-timeout / 320.0)
-        own = 0.0
-        for b in self.behaviors[c.name]:
-            de = b.get("dep_error", {}).get(d.target)
-            if de:
-                own += float(de.get("rate", 1.0)) / len(self.behaviors[c.name])
+        own = self._own_error(c, d.target)
         p = 1.0 - (1.0 - callee_fail) * (1.0 - t_out)
         p_final = p ** (retries + 1)
         attempts = (retries + 1.0) if p >= 0.999 else (1 - p ** (retries + 1)) / (1 - p)
@@ -524,13 +564,13 @@ class _Solver(DatastoreFlow):
         return p_final, ms, cause, timeout if t_out > callee_fail else 0.0
 
     def pool(self, c: Component, m: ComponentMetrics, svc: Service, load: float,
-             request_ms: float) -> float:
+             request_ms: float, ready: list[PodStatus]) -> float:
         """DB pool wait per request; sets pool metrics and the share failing to get one.
 
         Python services hold their connection for the whole request (session per request),
         so a slow dependency also exhausts their pool; others hold it per query.
         """
-        dbs = [d for d in c.deps if d.kind in ("db", "db_read")]
+        dbs = self.tp.db_deps[c.name]
         if not dbs or m.ready == 0:
             m.extra["pool_fail"] = 0.0
             return 0.0
@@ -548,9 +588,12 @@ class _Solver(DatastoreFlow):
             hold_s = max(hold_s, request_ms / 1000.0)
         per_pod = load / m.ready
         demand = per_pod * hold_s
-        ready = [p for p in m.pods if p.ready]
-        leaks = [min(size_f, float(b.get("conn_leak_per_min", 0.0)) * (self.t - p.started_at)
-                     / 60.0) for p, b in zip(ready, self.behaviors[c.name], strict=False)]
+        bs = self.behaviors[c.name]
+        if any("conn_leak_per_min" in b for b in bs):
+            leaks = [min(size_f, float(b.get("conn_leak_per_min", 0.0)) * (self.t - p.started_at)
+                         / 60.0) for p, b in zip(ready, bs, strict=False)]
+        else:  # no leak: every pod's pool is whole
+            leaks = [min(size_f, 0.0)] * min(len(ready), len(bs))
         m.pool_size = int(size_f * m.ready)
         m.pool_in_use = sum(min(size_f, demand + lk) for lk in leaks)
         # each pod fails what its own pool cannot take (a leaked pod fails alone)
@@ -571,45 +614,48 @@ class _Solver(DatastoreFlow):
 
     def raises(self, name: str) -> list[tuple[dict[str, Any], float]]:
         """Each exception the ready pods' code raises, with the share of pods raising it."""
-        bs = self.behaviors[name]
-        return [(entry, sum(1 for x in bs if entry in x.get("raise", [])) / len(bs))
-                for entry in raise_entries(bs)]
+        found = self._raises.get(name)
+        if found is None:
+            bs = self.behaviors[name]
+            found = [(entry, sum(1 for x in bs if entry in x.get("raise", [])) / len(bs))
+                     for entry in raise_entries(bs)]
+            self._raises[name] = found
+        return found
 
     # -- driver -------------------------------------------------------------------------
     def run(self) -> Snapshot:
         self.pods()
         self.caches()
-        order = self.topo.order_leaves_first()
+        tp = self.tp
         for _ in range(PASSES):
             prev = self.m
             self.offered()
-            self.m = {n: ComponentMetrics(n, desired=prev[n].desired, ready=prev[n].ready,
-                                          pods=prev[n].pods, mean_ms=prev[n].mean_ms)
-                      for n in order}
-            for n in order:
+            fresh = {}
+            for n in tp.order:
                 pm = prev[n]
-                self.m[n].pool_in_use = pm.pool_in_use
-            for n in order:
-                c = self.topo[n]
-                if c.kind == "postgres":
+                fresh[n] = ComponentMetrics(n, desired=pm.desired, ready=pm.ready, pods=pm.pods,
+                                            mean_ms=pm.mean_ms, pool_in_use=pm.pool_in_use)
+            self.m = fresh
+            for c in tp.ordered:
+                kind = c.kind
+                if kind == "postgres":
                     self.postgres(c)
-                elif c.kind == "redis":
+                elif kind == "redis":
                     self.redis(c)
-                elif c.kind == "queue":
+                elif kind == "queue":
                     pass
-                elif c.kind == "external":
+                elif kind == "external":
                     self.external(c)
                 else:
                     self.service(c)
-            for n in order:
-                if self.topo[n].kind == "queue":
-                    self.queue(self.topo[n])
+            for c in tp.queues:
+                self.queue(c)
         return Snapshot(self.t, self.m, self.endpoints())
 
     def endpoints(self) -> list[EndpointMetrics]:
         """Per-route status mix and latency: the proxies' own failures, then the service's."""
-        edge = self.topo.kind_of("edge")[0]
-        chain = [edge, *self.topo.kind_of("gateway")[:1]]
+        edge = self.tp.edge
+        chain = self.tp.chain
         out = []
         for ep in self.topo.endpoints:
             r = self.ep_rates[edge].get(ep.path, 0.0)

@@ -103,5 +103,16 @@ def pod_status(comp: Component, svc: Service, pod: Pod, behavior: dict[str, Any]
                      fail if restarts else None)
 
 
+def holds_still(comp: Component, svc: Service, behavior: dict[str, Any],
+                fail: str | None) -> bool:
+    """Whether a pod's status stops changing once it is ready: its process never exits
+    and its memory does not grow (``pod_status`` is then the same at every later instant)."""
+    if fail is not None:
+        return False
+    base = comp.mem_base_mb * (1.0 + float(behavior.get("mem_extra_pct", 0.0)) / 100.0)
+    leak = float(behavior.get("leak_mb_per_min", 0.0)) / 60.0
+    return base < float(svc.mem_limit_mb) and leak == 0.0
+
+
 def _reason(fail: str | None) -> str:
     return "OOMKilled" if fail == "OOMKilled" else "Error"

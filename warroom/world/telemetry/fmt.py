@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Sequence
+from functools import lru_cache
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def iso(unix: float) -> str:
-    s = _time.gmtime(int(unix))
-    ms = int((unix - int(unix)) * 1000)
+@lru_cache(maxsize=8192)
+def _iso_seconds(sec: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a whole Unix second (log lines repeat seconds often)."""
+    s = _time.gmtime(sec)
     return (f"{s.tm_year:04d}-{s.tm_mon:02d}-{s.tm_mday:02d}T{s.tm_hour:02d}:{s.tm_min:02d}:"
-            f"{s.tm_sec:02d}.{ms:03d}Z")
+            f"{s.tm_sec:02d}")
+
+
+def iso(unix: float) -> str:
+    ms = int((unix - int(unix)) * 1000)
+    return f"{_iso_seconds(int(unix))}.{ms:03d}Z"
 
 
 def hms(unix: float) -> str:
@@ -21,16 +28,26 @@ def hms(unix: float) -> str:
 
 
 def nginx_time(unix: float) -> str:
-    s = _time.gmtime(int(unix))
+    return _nginx_seconds(int(unix))
+
+
+@lru_cache(maxsize=8192)
+def _nginx_seconds(sec: int) -> str:
+    s = _time.gmtime(sec)
     return (f"{s.tm_mday:02d}/{MONTHS[s.tm_mon - 1]}/{s.tm_year}:{s.tm_hour:02d}:{s.tm_min:02d}:"
             f"{s.tm_sec:02d} +0000")
 
 
-def plain_time(unix: float, sep: str = " ", ms_sep: str = ".") -> str:
-    s = _time.gmtime(int(unix))
-    ms = int((unix - int(unix)) * 1000)
+@lru_cache(maxsize=8192)
+def _plain_seconds(sec: int, sep: str) -> str:
+    s = _time.gmtime(sec)
     return (f"{s.tm_year:04d}-{s.tm_mon:02d}-{s.tm_mday:02d}{sep}{s.tm_hour:02d}:{s.tm_min:02d}:"
-            f"{s.tm_sec:02d}{ms_sep}{ms:03d}")
+            f"{s.tm_sec:02d}")
+
+
+def plain_time(unix: float, sep: str = " ", ms_sep: str = ".") -> str:
+    ms = int((unix - int(unix)) * 1000)
+    return f"{_plain_seconds(int(unix), sep)}{ms_sep}{ms:03d}"
 
 
 def ago(seconds: float) -> str:
