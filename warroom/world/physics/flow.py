@@ -495,13 +495,13 @@ class _Solver(DatastoreFlow):
             refusal = self.cache_refusal(c, d.target)
             if refusal:
                 fixed = 1.0, 1.0, refusal, 0.0
-        found: tuple[Any, ...] = (fixed, mtls_at)
+        plan: tuple[Any, ...] = (fixed, mtls_at)
         if fixed is None and d.kind not in ("db", "db_read", "publish"):
             timeout = float(cfg.get(f"{prefix}_TIMEOUT_MS", 2000))
             retries = int(cfg.get(f"{prefix}_RETRIES", 0)) if d.kind == "http" else 0
-            found = (None, mtls_at, timeout, retries, d.target in self.st.providers)
-        self.plan.calls[key] = found
-        return found
+            plan = (None, mtls_at, timeout, retries, d.target in self.st.providers)
+        self.plan.calls[key] = plan
+        return plan
 
     def _own_error(self, c: Component, target: str) -> float:
         """Share of calls to ``target`` this release's own code breaks (per solve)."""
