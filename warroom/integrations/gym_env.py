@@ -1,6 +1,7 @@
 """Gymnasium environment ``warroom/Incident-v0`` (extra ``gym``); importing this module
-registers it, and the structured (numeric) face ``warroom/IncidentStructured-v0``
-(``warroom.integrations.structured_env``).
+registers it, the structured (numeric) face ``warroom/IncidentStructured-v0``
+(``warroom.integrations.structured_env``) and the domain face ``warroom/Domain-v0`` (one
+subagent's fact task per episode; see ``DomainEnv``).
 
     >>> import gymnasium as gym, warroom.integrations.gym_env
     >>> env = gym.make("warroom/Incident-v0", scenario="db_connection_leak/checkout/medium/v3")
@@ -38,10 +39,14 @@ from gymnasium import spaces
 
 import warroom
 
+from ..env.domain import DomainEpisode
 from ..env.episode import Episode
 from ..scenarios import generate
+from ..scenarios.fact_templates import open_task, task_refs
+from ..tools.slices import READ_DOMAINS
 
 ENV_ID = "warroom/Incident-v0"
+DOMAIN_ENV_ID = "warroom/Domain-v0"
 MAX_OBS_CHARS = 8192
 MAX_ACTION_CHARS = 8192
 _EXTRA = "".join(chr(c) for r in ((0xA0, 0x100), (0x2010, 0x2028), (0x2190, 0x2200),
@@ -132,14 +137,99 @@ class IncidentEnv(gym.Env[str, str]):
         return self._last if self.render_mode == "ansi" else None
 
 
+class DomainEnv(gym.Env[str, str]):
+    """One domain subagent's fact task per episode (``warroom/Domain-v0``).
+
+        >>> env = gym.make("warroom/Domain-v0", domain="errors", split="train")
+        >>> obs, info = env.reset(seed=0)      # the question and the domain's tools
+        >>> obs, reward, terminated, truncated, info = env.step(
+        ...     '{"name": "answer", "arguments": {"text": "ISSUE-4102"}}')
+
+    Spaces, action format and observation fitting are the incident face's. The task is
+    ``options["task"]`` at reset, else the ``task`` given to ``make``, else one of the
+    domain's fact tasks of ``split`` drawn with the env's RNG, so ``reset(seed=s)``
+    reproduces an episode. The world is the task's own (its scenario seed) unless
+    ``options["world_seed"]`` reopens it on another. Actions: the domain's tools and
+    ``answer(text)``; anything else is an error observation that counts as a step.
+    Reward: 0 until the end, then the fact grade's ``score`` (facts found times efficiency,
+    halved when a decoy is named); ``info["result"]`` holds the grade. Terminated on
+    ``answer``; truncated when the task's step budget is spent. ``info`` at reset carries
+    ``task`` (for logs only: its id names the scenario, so keep it from the agent), the
+    question, the domain and ``tools`` (OpenAI schemas).
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, domain: str = "errors", split: str = "train", task: str | None = None,
+                 render_mode: str | None = None) -> None:
+        if domain not in READ_DOMAINS:
+            raise ValueError(f"domain must be one of {', '.join(READ_DOMAINS)}, got {domain!r}")
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.domain = domain
+        self.split = split
+        self.task = task
+        self.render_mode = render_mode
+        self.observation_space = spaces.Text(MAX_OBS_CHARS, min_length=1, charset=OBS_CHARSET)
+        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=ACTION_CHARSET)
+        self.episode: DomainEpisode | None = None
+        self._last = ""
+        self._pool: list[str] | None = None
+
+    def _draw_task(self) -> str:
+        if self._pool is None:
+            self._pool = [r["id"] for r in task_refs(domain=self.domain, split=self.split)]
+            if not self._pool:
+                raise ValueError(f"no {self.domain} fact tasks in split {self.split!r}")
+        return self._pool[int(self.np_random.integers(len(self._pool)))]
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        opts = dict(options or {})
+        unknown = sorted(set(opts) - {"task", "world_seed"})
+        if unknown:
+            raise ValueError(f"unknown reset option(s) {', '.join(unknown)}; "
+                             f"use task, world_seed")
+        task_id = opts.get("task") or self.task or self._draw_task()
+        world_seed = opts.get("world_seed")
+        task = open_task(task_id, seed=None if world_seed is None else int(world_seed))
+        if task.domain != self.domain:
+            raise ValueError(f"task {task_id} is a {task.domain} task, not {self.domain}")
+        self.episode = DomainEpisode(self.domain, task=task)
+        obs = self.episode.reset()
+        self._last = _fit(obs.text)
+        info = {"task": task.id, "world_seed": task.seed, "question": task.question,
+                "domain": self.domain, "data": obs.data, "time": obs.time, "step": 0,
+                "step_budget": self.episode.step_budget, "tools": self.episode.tools}
+        return self._last, info
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.episode is None:
+            raise RuntimeError("call reset() before step()")
+        res = self.episode.step(_parse(action))
+        obs = res.observation
+        self._last = _fit(obs.text)
+        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
+                "time": obs.time, "step": obs.step}
+        if res.done or res.truncated:
+            info["result"] = res.info.get("result")
+        return self._last, float(res.reward), bool(res.done), bool(res.truncated), info
+
+    def render(self) -> str | None:
+        return self._last if self.render_mode == "ansi" else None
+
+
 def register_envs() -> None:
-    """Register ``warroom/Incident-v0`` and the structured face
-    ``warroom/IncidentStructured-v0`` (``structured_env``) with Gymnasium (safe to call more
-    than once)."""
+    """Register ``warroom/Incident-v0``, the structured face
+    ``warroom/IncidentStructured-v0`` (``structured_env``) and ``warroom/Domain-v0`` with
+    Gymnasium (safe to call more than once)."""
     from .structured_env import ENV_ID as STRUCTURED_ID
 
     if ENV_ID not in gym.registry:
         gym.register(id=ENV_ID, entry_point=f"{__name__}:IncidentEnv")
+    if DOMAIN_ENV_ID not in gym.registry:
+        gym.register(id=DOMAIN_ENV_ID, entry_point=f"{__name__}:DomainEnv")
     if STRUCTURED_ID not in gym.registry:
         gym.register(id=STRUCTURED_ID,
                      entry_point="warroom.integrations.structured_env:StructuredIncidentEnv")
