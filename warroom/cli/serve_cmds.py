@@ -41,18 +41,30 @@ def register(app: typer.Typer) -> None:
         team: bool = typer.Option(False, "--team", help="also serve team incidents: "
                                   "start_team_incident, then join_incident(episode_id, "
                                   "role) gives each client a seat for one role"),
+        domain: str | None = typer.Option(None, "--domain", help="serve this domain's "
+                                          "tools only (errors, database, deploys, "
+                                          "kubernetes, observability, fleet, operations), "
+                                          "plus start_task and answer for its fact tasks"),
     ) -> None:
         """Every registry tool as an MCP tool. Call start_incident(scenario, seed) for an
         episode_id, pass it to every tool, and end_incident(episode_id) for the grade.
-        With --team, clients share one team incident, one role each."""
+        With --team, clients share one team incident, one role each. With --domain, one
+        subagent's server: that domain's tools only."""
         if transport not in ("stdio", "http"):
             fail(f"--transport must be stdio or http, not {transport!r}")
+        if domain is not None:
+            from ..tools.slices import DOMAINS
+
+            if domain not in DOMAINS:
+                fail(f"unknown domain {domain!r}", hint=f"domains: {', '.join(DOMAINS)}")
+            if team:
+                fail("--domain and --team do not combine: serve one or the other")
         if transport == "http":
             _check_exposure(host, token)
         from ..servers.mcp_server import serve
 
         serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps,
-              team=team)
+              team=team, domain=domain)
 
     @serve_app.command("openenv")
     def serve_openenv(

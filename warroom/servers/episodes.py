@@ -44,7 +44,7 @@ class Held:
     """One open episode and its bookkeeping."""
 
     id: str
-    episode: Episode
+    episode: Any  # an Episode; a DomainEpisode for a fact task of a domain server
     scenario: str
     seed: int
     last_used: float
@@ -84,7 +84,7 @@ class EpisodeStore:
 
     def start(self, scenario: str | None = None, seed: int | None = None
               ) -> tuple[Held, Observation]:
-        """Open a new episode and reset it; returns it with the first observation.
+        """Open a new incident episode and reset it; returns it with the first observation.
 
         Safe to call from a worker thread: the slow part (building and resetting the
         world) runs outside the store's lock, on a slot reserved beforehand.
@@ -92,6 +92,21 @@ class EpisodeStore:
         import warroom
 
         name = choose_scenario(scenario or self.default_scenario, seed)
+
+        def build() -> tuple[Episode, Observation, str, int]:
+            try:
+                episode = warroom.make(name, **self.episode_options)
+            except KeyError as exc:
+                raise EpisodeError(str(exc.args[0]) if exc.args else str(exc)) from None
+            obs = episode.reset(seed=seed)
+            return episode, obs, episode.scenario.id, episode.seed
+
+        return self.open(build)
+
+    def open(self, build: Callable[[], tuple[Any, Observation, str, int]]
+             ) -> tuple[Held, Observation]:
+        """Hold the episode ``build`` makes (``(episode, first observation, scenario id,
+        seed)``, built outside the lock on a reserved slot) under a new id."""
         with self._lock:
             self._reap_locked()
             if len(self._open) + self._reserved >= self.max_open:
@@ -100,13 +115,8 @@ class EpisodeStore:
                     f"end_incident or wait {self.idle_timeout_s:.0f} s for idle ones to expire")
             self._reserved += 1
         try:
-            try:
-                episode = warroom.make(name, **self.episode_options)
-            except KeyError as exc:
-                raise EpisodeError(str(exc.args[0]) if exc.args else str(exc)) from None
-            obs = episode.reset(seed=seed)
-            held = Held(secrets.token_urlsafe(16), episode, episode.scenario.id, episode.seed,
-                        self._clock())
+            episode, obs, scenario_id, seed = build()
+            held = Held(secrets.token_urlsafe(16), episode, scenario_id, seed, self._clock())
             with self._lock:
                 self._open[held.id] = held
         finally:

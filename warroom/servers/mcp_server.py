@@ -9,7 +9,8 @@ episode id is the session), so both the 2026-07-28 per-request protocol and olde
 handshake clients work. It binds 127.0.0.1 by default; any other address needs a bearer
 token. ``GET /health`` answers without a token. Limits: ``max_open`` episodes at once and
 ``idle_timeout_s`` before an untouched episode is dropped; both refusals are tool errors
-that say what to do.
+that say what to do. ``domain`` serves one domain's tools only (a subagent's server, see
+``mcp_domain``); ``team`` adds team incidents (``mcp_team``).
 """
 
 from __future__ import annotations
@@ -66,9 +67,17 @@ def build_server(tools: IncidentTools) -> Server[Any]:
                   on_call_tool=on_call_tool)
 
 
-def incident_tools(store: EpisodeStore | None = None, team: bool = False) -> IncidentTools:
+def incident_tools(store: EpisodeStore | None = None, team: bool = False,
+                   domain: str | None = None) -> IncidentTools:
     """The tools to serve: single-agent incidents, plus team incidents with one seat per
-    role (``start_team_incident``, ``join_incident``) when ``team``."""
+    role (``start_team_incident``, ``join_incident``) when ``team``; or, with ``domain``,
+    that domain's tools only over incidents and its fact tasks."""
+    if domain is not None:
+        if team:
+            raise ValueError("serve either one domain or team incidents, not both")
+        from .mcp_domain import DomainIncidentTools
+
+        return DomainIncidentTools(domain, store)
     if team:
         from .mcp_team import TeamIncidentTools
 
@@ -77,9 +86,10 @@ def incident_tools(store: EpisodeStore | None = None, team: bool = False) -> Inc
 
 
 def http_app(store: EpisodeStore | None = None, token: str | None = None,
-             host: str = "127.0.0.1", path: str = "/mcp", team: bool = False) -> Any:
+             host: str = "127.0.0.1", path: str = "/mcp", team: bool = False,
+             domain: str | None = None) -> Any:
     """The ASGI app for streamable HTTP (wrapped in ``BearerAuth`` when a token is given)."""
-    tools = incident_tools(store, team)
+    tools = incident_tools(store, team, domain)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "open_episodes": len(tools.store)})
@@ -90,11 +100,12 @@ def http_app(store: EpisodeStore | None = None, token: str | None = None,
     return BearerAuth(app, token) if token else app
 
 
-async def serve_stdio(store: EpisodeStore | None = None, team: bool = False) -> None:
+async def serve_stdio(store: EpisodeStore | None = None, team: bool = False,
+                      domain: str | None = None) -> None:
     """Serve one client over this process's stdin and stdout until it disconnects."""
     from mcp.server.stdio import stdio_server
 
-    server = build_server(incident_tools(store, team))
+    server = build_server(incident_tools(store, team, domain))
     async with stdio_server() as (read, write):
         await server.run(read, write, server.create_initialization_options())
 
@@ -102,24 +113,26 @@ async def serve_stdio(store: EpisodeStore | None = None, team: bool = False) -> 
 def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765,
           token: str | None = None, max_open: int = DEFAULT_MAX_OPEN,
           idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, scenario: str | None = None,
-          max_steps: int | None = None, log_level: str = "warning", team: bool = False
-          ) -> None:
+          max_steps: int | None = None, log_level: str = "warning", team: bool = False,
+          domain: str | None = None) -> None:
     """Run the MCP server until interrupted (what ``warroom serve mcp`` calls).
 
     ``scenario`` is the default for ``start_incident`` calls that name none; ``max_steps``
-    overrides every episode's step budget; ``team`` adds team incidents (a seat per role).
+    overrides every episode's step budget; ``team`` adds team incidents (a seat per role);
+    ``domain`` serves that domain's tools only.
     """
     options = {"max_steps": max_steps} if max_steps else None
     store = EpisodeStore(max_open, idle_timeout_s, options, scenario)
+    incident_tools(None, team, domain)  # a bad domain or combination fails before serving
     if transport == "stdio":
-        anyio.run(serve_stdio, store, team)
+        anyio.run(serve_stdio, store, team, domain)
         return
     if transport not in ("http", "streamable-http"):
         raise ValueError(f"unknown transport {transport!r}; use stdio or http")
     check_exposure(host, token)
     import uvicorn
 
-    uvicorn.run(http_app(store, token, host, team=team), host=host, port=port,
+    uvicorn.run(http_app(store, token, host, team=team, domain=domain), host=host, port=port,
                 log_level=log_level)
 
 
@@ -138,9 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scenario", default=None)
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--team", action="store_true", help="also serve team incidents")
+    p.add_argument("--domain", default=None, help="serve this domain's tools only")
     a = p.parse_args(argv)
     serve(a.transport, a.host, a.port, a.token, a.max_open, a.idle_timeout, a.scenario,
-          a.max_steps, team=a.team)
+          a.max_steps, team=a.team, domain=a.domain)
 
 
 if __name__ == "__main__":
