@@ -133,8 +133,9 @@ def reports_by_page(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def scripted(tok: Any, reports: dict[str, dict[str, Any]]) -> Any:
-    """A ``generate``: even rows ask observability, then report; odd rows stop at once."""
+def scripted(tok: Any, reports: dict[str, dict[str, Any]], ask: str = "ask_observability"
+             ) -> Any:
+    """A ``generate``: even rows ask (observability), then report; odd rows stop at once."""
 
     def call(name: str, args: dict[str, Any]) -> str:
         return (f'<tool_call>\n{json.dumps({"name": name, "arguments": args})}\n'
@@ -150,7 +151,7 @@ def scripted(tok: Any, reports: dict[str, dict[str, Any]]) -> Any:
             if i % 2 or report is None or turn > 1:
                 reply = "Done.<|im_end|>"
             elif turn == 0:
-                reply = call("ask_observability", {"question": "What is failing?"})
+                reply = call(ask, {"question": "What is failing?"})
             else:
                 reply = call("submit_report", report)
             replies.append(tok(reply, add_special_tokens=False)["input_ids"])
@@ -210,3 +211,117 @@ def test_untrained_orchestrator_is_refused(tmp_path: Any, capsys: Any) -> None:
     assert summary["check"]["changed"] is False
     assert not (tmp_path / "eval.json").exists()
     assert [p["reward"] for p in summary["curve"]["points"]] == [0.0, 0.0]
+
+
+# -- both stages: a domain subagent, then the orchestrator over it ------------------------
+
+def scripted_subagent(tok: Any, tasks: list[Any], live: list[str]) -> Any:
+    """A subagent ``generate``: on a fact task, even rows make its reads then answer the
+    facts and odd rows give up at once; on any other question (the orchestrator's, in
+    stage 2) it lists the deploys once, then answers. ``live`` records those questions."""
+
+    def call(name: str, args: dict[str, Any]) -> str:
+        return (f'<tool_call>\n{json.dumps({"name": name, "arguments": args})}\n'
+                f'</tool_call><|im_end|>')
+
+    def generate(input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                 **_: Any) -> torch.Tensor:
+        replies = []
+        for i in range(input_ids.shape[0]):
+            text = tok.decode(input_ids[i][attention_mask[i].bool()])
+            turn = text.count("<tool_response>")
+            task = next((t for t in tasks if t.question in text), None)
+            if task is None:
+                live.append(text)
+                reply = call("list_deploys", {}) if turn == 0 else \
+                    "The deploys look ordinary.<|im_end|>"
+            elif i % 2:
+                reply = "Done.<|im_end|>" if turn else "I could not find it.<|im_end|>"
+            elif turn < len(task.reads):
+                read = task.reads[turn]
+                reply = call(read.name, dict(read.arguments))
+            elif turn == len(task.reads):
+                reply = call("answer", {"text": " ".join(task.facts)})
+            else:
+                reply = "Done.<|im_end|>"
+            replies.append(tok(reply, add_special_tokens=False)["input_ids"])
+        width = max(map(len, replies))
+        pad = tok.pad_token_id
+        return torch.stack([torch.cat([input_ids[i], torch.tensor(r + [pad] * (width - len(r)))])
+                            for i, r in enumerate(replies)])
+
+    return generate
+
+
+def test_help_names_the_subagent_stage(capsys: Any) -> None:
+    with pytest.raises(SystemExit):
+        example().parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--train-subagent DOMAIN" in text and "on its fact tasks" in text
+
+
+def test_tiny_subagent_then_orchestrator(tmp_path: Any) -> None:
+    from warroom.integrations.trl_domain import domain_rows
+    from warroom.scenarios.fact_templates import open_task
+
+    torch.set_num_threads(1)
+    mod = example()
+    sub_rows = [*domain_rows("deploys", "train", n=2, seed=0),
+                *domain_rows("deploys", "test", n=1, seed=0)]
+    tasks = [open_task(r["task"]) for r in sub_rows]
+    sub_tok = build_tokenizer(mod.tiny_subagent_corpus("deploys"))
+    sub_model = build_model(sub_tok, seed=1)
+    live: list[str] = []
+    sub_model.generate = scripted_subagent(sub_tok, tasks, live)
+    mod.load_subagent_model = lambda args: (sub_model, sub_tok)
+
+    train = hierarchy_rows("train", tier="easy", n=2, system_prompt=SHORT_PROMPT)
+    held_out = hierarchy_rows("test", tier="easy", n=1, system_prompt=SHORT_PROMPT)
+    tok = build_tokenizer(mod.tiny_corpus())
+    model = build_model(tok)
+    model.generate = scripted(tok, reports_by_page([*train, *held_out]), ask="ask_deploys")
+    mod.load_model = lambda args: (model, tok)
+    summary = mod.main([*COMMON, "--train-subagent", "deploys", "--subagent-n", "2",
+                        "--subagent-max-steps", "2", "--subagent-eval-n", "1",
+                        "--max-steps", "2", "--max-completion-length", "6144",
+                        "--output-dir", str(tmp_path)])
+
+    assert summary["trained"] == "deploys subagent, then orchestrator"
+    stage1 = summary["subagent"]
+    assert stage1["domain"] == "deploys" and stage1["steps"] == 2 and stage1["tasks"] == 2
+    points = stage1["curve"]["points"]
+    assert [p["step"] for p in points] == [1, 2]
+    assert all(p["reward"] == 0.5 and p["reward_std"] > 0 for p in points)
+    assert stage1["check"]["kind"] == "lora" and stage1["check"]["moved"] > 0
+    sub_dir = tmp_path / "subagent-deploys"
+    assert (sub_dir / "learning_curve.png").stat().st_size > 1000
+    assert (sub_dir / "adapter_model.safetensors").is_file()
+    table = json.loads((sub_dir / "eval.json").read_text())
+    assert set(table) == {"trained", "base", "heuristic_subagent"}
+    (episode,) = table["trained"]["episodes"]
+    assert episode["scenario"] == sub_rows[2]["scenario"] and episode["success"]
+    assert table["heuristic_subagent"]["n"] == 1
+
+    # stage 2 asked the trained subagent (in process), then trained the orchestrator
+    assert live and all("deploys specialist" in text for text in live)
+    assert summary["steps"] == 2 and summary["check"]["moved"] > 0
+    assert all(p["reward_std"] > 0 for p in summary["curve"]["points"])
+    orch = json.loads((tmp_path / "eval.json").read_text())
+    assert set(orch) == {"trained", "base", "heuristic_orchestrator"}
+    assert json.loads((tmp_path / "summary.json").read_text())["subagent"]["domain"] == \
+        "deploys"
+
+
+def test_an_untrained_subagent_stops_before_the_orchestrator(tmp_path: Any,
+                                                             capsys: Any) -> None:
+    torch.set_num_threads(1)
+    mod = example()
+    with pytest.raises(SystemExit) as exited:
+        mod.main([*COMMON, "--train-subagent", "deploys", "--subagent-n", "2",
+                  "--subagent-max-steps", "2", "--max-steps", "2",
+                  "--max-completion-length", "8", "--output-dir", str(tmp_path)])
+    assert exited.value.code == mod.UNTRAINED_EXIT
+    assert "the deploys subagent did not train" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["subagent"]["check"]["changed"] is False
+    assert not (tmp_path / "eval.json").exists() and not (tmp_path / "curve.json").exists()
