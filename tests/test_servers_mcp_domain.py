@@ -8,6 +8,7 @@ Needs the ``mcp`` extra; runs in its own environment (see ``.ci/steps/adapters.s
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from typing import Any
 
@@ -141,3 +142,13 @@ def test_http_domain_server_and_refusals() -> None:
         from warroom.servers.mcp_server import incident_tools
 
         incident_tools(team=True, domain="errors")
+
+
+def test_cli_refuses_an_unknown_domain_and_team_with_domain() -> None:
+    base = [sys.executable, "-m", "warroom", "serve", "mcp"]
+    bad = subprocess.run([*base, "--domain", "payments"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "unknown domain 'payments'" in bad.stderr
+    both = subprocess.run([*base, "--domain", "errors", "--team"], capture_output=True,
+                          text=True, timeout=60)
+    assert both.returncode == 2 and "do not combine" in both.stderr

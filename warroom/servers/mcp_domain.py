@@ -10,7 +10,8 @@ Two kinds of episode:
   ``end_incident`` closes it (its grade is the incident's, unfinished without a report).
 - ``start_task(task, seed)`` (read domains): one of the domain's fact tasks (its question);
   ``answer(episode_id, text)`` ends it and returns the fact grade (``success``, ``score``,
-  facts found, decoys named), as does ``end_incident``.
+  facts found, decoys named), as does ``end_incident``. A fact task keeps its own step
+  budget (``--max-steps`` applies to incidents).
 
 Framework-free like ``mcp_tools``: pass an instance to ``mcp_server.build_server``.
 """
