@@ -235,13 +235,14 @@ class ModelSubagent:
         self.messages: list[dict[str, Any]] = []
         self.tools: list[dict[str, Any]] = []
         self.usage = {"tokens_in": 0, "tokens_out": 0}
+        self._called: str | None = None  # the tool whose output the next act receives
 
     def reset(self, observation: Any, tools: list[dict[str, Any]], seed: int,
               truths: Any = None) -> None:
         self.messages = [{"role": "system", "content": self.system_prompt},
                          {"role": "user", "content": str(observation.text)}]
         self.tools = tools
-        self._called: str | None = None
+        self._called = None
 
     def act(self, observation: Any) -> Any:
         import torch
