@@ -60,6 +60,17 @@ def test_tools_are_the_domains_plus_answer_with_readable_schemas(domain: str) ->
     assert not any(hasattr(env, n) for n in others - set(own))
 
 
+def test_default_class_per_domain() -> None:
+    from warroom.integrations import trl_domain
+
+    for domain in READ_DOMAINS:
+        cls = getattr(trl_domain, f"Warroom{domain.title()}Env")
+        assert cls._domain == domain and cls._reward == "score"
+        assert getattr(trl_domain, f"Warroom{domain.title()}Env") is cls
+    with pytest.raises(AttributeError):
+        trl_domain.WarroomOperationsEnv  # noqa: B018
+
+
 def test_refusals() -> None:
     with pytest.raises(ValueError, match="no fact tasks in domain"):
         make_domain_env_class("operations")
