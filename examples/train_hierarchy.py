@@ -108,7 +108,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sub.add_argument("--subagent-n", type=int, default=None, help="fact tasks (default: all)")
     sub.add_argument("--subagent-max-steps", type=int, default=100, help="optimizer steps")
     sub.add_argument("--subagent-system-prompt", default=None,
-                     help="one line of text replacing the subagent prompt")
+                     help="a file (or one line of text) replacing the subagent prompt")
     sub.add_argument("--subagent-eval-split", default="test")
     sub.add_argument("--subagent-eval-n", type=int, default=20,
                      help="held-out fact tasks; 0 skips the stage-1 eval")
@@ -364,7 +364,8 @@ def train_subagent(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     print("subagent reward per step: " + ", ".join(f"{p['step']}:{p['reward']:.3f}"
                                                      for p in curve["points"]))
     summary: dict[str, Any] = {"domain": domain, "curve": curve, "output_dir": str(out),
-                               "steps": int(trainer.state.global_step), "tasks": len(rows)}
+                               "steps": int(trainer.state.global_step), "tasks": len(rows),
+                               "system_prompt": rows[0]["prompt"][0]["content"]}
     trained = trainer.accelerator.unwrap_model(trainer.model)
     try:
         summary["check"] = grpo.verify_trained(trained, start, out, bool(args.lora_r))
@@ -463,7 +464,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.train_subagent:
         sub_model, sub_tok, stage1 = train_subagent(args)
         factory = functools.partial(ModelSubagent, sub_model, sub_tok, args.train_subagent,
-                                    args.subagent_max_new_tokens, args.subagent_system_prompt)
+                                    args.subagent_max_new_tokens,
+                                    stage1["system_prompt"])
     rows = hierarchy_rows(split=args.split, tier=args.tier, n=args.n, seed=args.seed,
                           system_prompt=args.system_prompt)
     env_cls = env_class(args, factory)

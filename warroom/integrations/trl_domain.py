@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..agents.llm import load_system_prompt
 from ..agents.orch_base import subagent_prompt
 from ..env.domain import ANSWER, ANSWER_SCHEMA, DomainEpisode
 from ..scenarios.fact_templates import open_task, task_refs
@@ -116,8 +117,9 @@ def make_domain_env_class(domain: str, reward: Reward = "score",
 def domain_rows(domain: str, split: str = "train", n: int | None = None, seed: int = 0,
                 system_prompt: str | None = None) -> list[dict[str, Any]]:
     """One row per fact task of the domain and split (``n`` of them, in a seeded order,
-    when given): ``prompt`` (the subagent's system prompt and an empty user turn that TRL
-    fills with the question), ``task``, ``scenario``, ``template`` and ``split``."""
+    when given): ``prompt`` (the subagent's system prompt, or ``system_prompt``: a file or
+    the text itself, and an empty user turn that TRL fills with the question), ``task``,
+    ``scenario``, ``template`` and ``split``."""
     import random
 
     domain_specs(domain)  # an unknown or write domain fails here
@@ -126,7 +128,8 @@ def domain_rows(domain: str, split: str = "train", n: int | None = None, seed: i
         raise ValueError(f"no {domain} fact tasks in split {split!r}")
     if n is not None:
         refs = random.Random(seed).sample(refs, min(n, len(refs)))
-    head = [{"role": "system", "content": system_prompt or subagent_prompt(domain)},
+    system = load_system_prompt(system_prompt) if system_prompt else subagent_prompt(domain)
+    head = [{"role": "system", "content": system},
             {"role": "user", "content": ""}]
     return [{"prompt": head, "task": r["id"], "scenario": r["scenario"],
              "template": r["template"], "split": r["split"]} for r in refs]
