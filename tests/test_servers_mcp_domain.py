@@ -1,15 +1,18 @@
 """`warroom serve mcp --domain D`: one subagent's server lists exactly that domain's tools
 (plus the session tools, start_task and answer), a tool call works on a live incident and
-on a fact task, whose answer is graded by facts and decoys; driven by the official MCP
-client over stdio and HTTP, and in process.
+on a fact task, whose answer is graded by facts and decoys; several domains get one
+endpoint each on the same incidents; driven by the official MCP client over stdio and
+HTTP, and in process.
 
 Needs the ``mcp`` extra; runs in its own environment (see ``.ci/steps/adapters.sh``).
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import urllib.request
 from typing import Any
 
 import anyio
@@ -152,3 +155,47 @@ def test_cli_refuses_an_unknown_domain_and_team_with_domain() -> None:
     both = subprocess.run([*base, "--domain", "errors", "--team"], capture_output=True,
                           text=True, timeout=60)
     assert both.returncode == 2 and "do not combine" in both.stderr
+
+
+def test_two_domain_endpoints_act_on_one_live_incident() -> None:
+    with ServerProcess(["-m", "warroom", "serve", "mcp", "--transport", "http",
+                        "--domain", "deploys", "--domain", "errors"]) as srv:
+        async def play() -> None:
+            async with Client(f"{srv.url}/mcp/deploys") as deploys, \
+                    Client(f"{srv.url}/mcp/errors") as errors:
+                for client, domain in ((deploys, "deploys"), (errors, "errors")):
+                    listed = {t.name for t in (await client.list_tools()).tools}
+                    assert listed - SESSION - {"answer"} == {
+                        s.name for s in DOMAINS[domain].tools()}
+                r = await deploys.call_tool("start_incident", {"scenario": SCENARIO,
+                                                               "seed": 1})
+                eid = r.structured_content["episode_id"]
+                first = await deploys.call_tool("list_deploys", {"episode_id": eid})
+                second = await errors.call_tool("list_issues", {"episode_id": eid})
+                assert not first.is_error and not second.is_error, _text(second)
+                assert (first.structured_content["step"],
+                        second.structured_content["step"]) == (1, 2)  # one episode
+                assert second.structured_content["time"] > first.structured_content["time"]
+                texts.extend([_text(first), _text(second)])
+                crossed = await errors.call_tool("list_deploys", {"episode_id": eid})
+                assert crossed.is_error and "errors tools only" in _text(crossed)
+                end = await errors.call_tool("end_incident", {"episode_id": eid})
+                assert end.structured_content["steps"] == 2
+
+        texts: list[str] = []
+        anyio.run(play)
+        with urllib.request.urlopen(f"{srv.url}/health") as resp:
+            health = json.load(resp)
+        assert health["endpoints"] == {"deploys": "/mcp/deploys", "errors": "/mcp/errors"}
+        assert health["open_episodes"] == 0
+    flat = warroom.make(SCENARIO)  # the same calls on one flat episode read the same
+    flat.reset(seed=1)
+    assert texts == [flat.step(warroom.ToolCall(n, {})).observation.text
+                     for n in ("list_deploys", "list_issues")]
+
+
+def test_several_domains_need_http() -> None:
+    run = subprocess.run([sys.executable, "-m", "warroom", "serve", "mcp", "--domain",
+                          "errors", "--domain", "deploys"], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 2 and "need --transport http" in run.stderr

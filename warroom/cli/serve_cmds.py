@@ -41,30 +41,35 @@ def register(app: typer.Typer) -> None:
         team: bool = typer.Option(False, "--team", help="also serve team incidents: "
                                   "start_team_incident, then join_incident(episode_id, "
                                   "role) gives each client a seat for one role"),
-        domain: str | None = typer.Option(None, "--domain", help="serve this domain's "
-                                          "tools only (errors, database, deploys, "
-                                          "kubernetes, observability, fleet, operations), "
-                                          "plus start_task and answer for its fact tasks"),
+        domain: list[str] | None = typer.Option(
+            None, "--domain", help="serve this domain's tools only (errors, database, "
+            "deploys, kubernetes, observability, fleet, operations), plus start_task and "
+            "answer for its fact tasks; repeat it (with --transport http) for one endpoint "
+            "per domain, /mcp/<domain>, all on the same incidents"),
     ) -> None:
         """Every registry tool as an MCP tool. Call start_incident(scenario, seed) for an
         episode_id, pass it to every tool, and end_incident(episode_id) for the grade.
         With --team, clients share one team incident, one role each. With --domain, one
-        subagent's server: that domain's tools only."""
+        subagent's server: that domain's tools only; several --domain (http), one endpoint
+        per domain on the same incidents."""
         if transport not in ("stdio", "http"):
             fail(f"--transport must be stdio or http, not {transport!r}")
-        if domain is not None:
+        if domain:
             from ..tools.slices import DOMAINS
 
-            if domain not in DOMAINS:
-                fail(f"unknown domain {domain!r}", hint=f"domains: {', '.join(DOMAINS)}")
+            for d in domain:
+                if d not in DOMAINS:
+                    fail(f"unknown domain {d!r}", hint=f"domains: {', '.join(DOMAINS)}")
             if team:
                 fail("--domain and --team do not combine: serve one or the other")
+            if len(set(domain)) > 1 and transport != "http":
+                fail("several --domain need --transport http (one endpoint per domain)")
         if transport == "http":
             _check_exposure(host, token)
         from ..servers.mcp_server import serve
 
         serve(transport, host, port, token, max_open, idle_timeout, scenario, max_steps,
-              team=team, domain=domain)
+              team=team, domain=domain or None)
 
     @serve_app.command("openenv")
     def serve_openenv(

@@ -13,7 +13,11 @@ Two kinds of episode:
   facts found, decoys named), as does ``end_incident``. A fact task keeps its own step
   budget (``--max-steps`` applies to incidents).
 
-Framework-free like ``mcp_tools``: pass an instance to ``mcp_server.build_server``.
+Instances that share one ``EpisodeStore`` share its episodes: ``warroom serve mcp
+--transport http --domain errors --domain deploys`` serves ``/mcp/errors`` and
+``/mcp/deploys``, and an incident started on one endpoint is acted on through the other
+with the same ``episode_id`` (one live world, one clock). Framework-free like
+``mcp_tools``: pass an instance to ``mcp_server.build_server``.
 """
 
 from __future__ import annotations

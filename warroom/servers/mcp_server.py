@@ -10,17 +10,23 @@ handshake clients work. It binds 127.0.0.1 by default; any other address needs a
 token. ``GET /health`` answers without a token. Limits: ``max_open`` episodes at once and
 ``idle_timeout_s`` before an untouched episode is dropped; both refusals are tool errors
 that say what to do. ``domain`` serves one domain's tools only (a subagent's server, see
-``mcp_domain``); ``team`` adds team incidents (``mcp_team``).
+``mcp_domain``); several domains over HTTP get one endpoint each, ``/mcp/<domain>``, over
+one shared episode store, so subagents composed as separate MCP servers work on the same
+live incident (an episode id from any endpoint is valid on all). ``team`` adds team
+incidents (``mcp_team``).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
 import mcp_types as types
 from mcp.server.lowlevel.server import Server
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -85,11 +91,23 @@ def incident_tools(store: EpisodeStore | None = None, team: bool = False,
     return IncidentTools(store)
 
 
+def _domains(domain: str | Sequence[str] | None) -> list[str]:
+    return [domain] if isinstance(domain, str) else list(dict.fromkeys(domain or ()))
+
+
 def http_app(store: EpisodeStore | None = None, token: str | None = None,
              host: str = "127.0.0.1", path: str = "/mcp", team: bool = False,
-             domain: str | None = None) -> Any:
-    """The ASGI app for streamable HTTP (wrapped in ``BearerAuth`` when a token is given)."""
-    tools = incident_tools(store, team, domain)
+             domain: str | Sequence[str] | None = None) -> Any:
+    """The ASGI app for streamable HTTP (wrapped in ``BearerAuth`` when a token is given);
+    several domains get one endpoint each (``<path>/<domain>``) over one store."""
+    domains = _domains(domain)
+    if len(domains) > 1:
+        if team:
+            raise ValueError("serve either domains or team incidents, not both")
+        app = _domains_app(domains, store if store is not None else EpisodeStore(), host,
+                           path)
+        return BearerAuth(app, token) if token else app
+    tools = incident_tools(store, team, domains[0] if domains else None)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "open_episodes": len(tools.store)})
@@ -98,6 +116,30 @@ def http_app(store: EpisodeStore | None = None, token: str | None = None,
         streamable_http_path=path, json_response=True, stateless_http=True, host=host,
         custom_starlette_routes=[Route("/health", health, methods=["GET"])])
     return BearerAuth(app, token) if token else app
+
+
+def _domains_app(domains: list[str], store: EpisodeStore, host: str, path: str) -> Any:
+    """One Starlette app: a streamable-HTTP endpoint per domain, all over ``store``."""
+    from .mcp_domain import DomainIncidentTools
+
+    subs = [build_server(DomainIncidentTools(d, store)).streamable_http_app(
+        streamable_http_path=f"{path}/{d}", json_response=True, stateless_http=True,
+        host=host) for d in domains]
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "open_episodes": len(store),
+                             "endpoints": {d: f"{path}/{d}" for d in domains}})
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        async with AsyncExitStack() as stack:  # every endpoint's session manager
+            for sub in subs:
+                await stack.enter_async_context(sub.router.lifespan_context(sub))
+            yield
+
+    routes = [r for sub in subs for r in sub.routes]
+    return Starlette(routes=[*routes, Route("/health", health, methods=["GET"])],
+                     lifespan=lifespan)
 
 
 async def serve_stdio(store: EpisodeStore | None = None, team: bool = False,
@@ -114,18 +156,24 @@ def serve(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8765,
           token: str | None = None, max_open: int = DEFAULT_MAX_OPEN,
           idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, scenario: str | None = None,
           max_steps: int | None = None, log_level: str = "warning", team: bool = False,
-          domain: str | None = None) -> None:
+          domain: str | Sequence[str] | None = None) -> None:
     """Run the MCP server until interrupted (what ``warroom serve mcp`` calls).
 
     ``scenario`` is the default for ``start_incident`` calls that name none; ``max_steps``
     overrides every episode's step budget; ``team`` adds team incidents (a seat per role);
-    ``domain`` serves that domain's tools only.
+    ``domain`` serves that domain's tools only (several: one HTTP endpoint each, over one
+    store).
     """
     options = {"max_steps": max_steps} if max_steps else None
     store = EpisodeStore(max_open, idle_timeout_s, options, scenario)
-    incident_tools(None, team, domain)  # a bad domain or combination fails before serving
+    domains = _domains(domain)
+    checks: list[str | None] = list(domains) or [None]
+    for d in checks:  # a bad domain or combination fails before serving
+        incident_tools(None, team, d)
     if transport == "stdio":
-        anyio.run(serve_stdio, store, team, domain)
+        if len(domains) > 1:
+            raise ValueError("several domains need --transport http (one endpoint each)")
+        anyio.run(serve_stdio, store, team, domains[0] if domains else None)
         return
     if transport not in ("http", "streamable-http"):
         raise ValueError(f"unknown transport {transport!r}; use stdio or http")
@@ -151,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scenario", default=None)
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--team", action="store_true", help="also serve team incidents")
-    p.add_argument("--domain", default=None, help="serve this domain's tools only")
+    p.add_argument("--domain", action="append", default=None,
+                   help="serve this domain's tools only (repeat: one endpoint each, http)")
     a = p.parse_args(argv)
     serve(a.transport, a.host, a.port, a.token, a.max_open, a.idle_timeout, a.scenario,
           a.max_steps, team=a.team, domain=a.domain)
