@@ -203,11 +203,20 @@ def eval_command(
                                     "each a policy for every role or 'sre=...,developer=...'"
                                     "; the single-agent --policies run beside them"),
     hierarchy: bool = options.HIERARCHY, subagents: str | None = options.SUBAGENTS,
+    domain: str | None = options.DOMAIN, template: str | None = options.TEMPLATE,
+    scenario: Path | None = options.SCENARIO_FILE,
 ) -> None:
     """Evaluate policies on a sample of scenarios; write a run directory and a report.
 
     With no arguments: random, heuristic and oracle on the test split, every tier.
+    With --domain D: the policies on D's fact tasks (no run directory unless --out).
     """
+    if domain is not None or ((template or scenario) and not hierarchy and not team):
+        _domain_eval(ctx, domain, template, scenario, policies, split, tier, family, n,
+                     seeds, out, resume, as_json, progress, hierarchy, team,
+                     {"model": model, "base_url": base_url, "api_key_env": api_key_env,
+                      "tool_mode": tool_mode, "price_in": price_in, "price_out": price_out})
+        return
     if hierarchy:
         if out is not None or resume or team:
             fail("--hierarchy plays in this process and writes no run directory: drop "
@@ -324,6 +333,27 @@ def _hierarchy_eval(specs: list[PolicySpec], ids: list[str], seeds: list[int],
     console.print(t)
     console.print(f"{len(ids)} scenarios x {len(seeds)} seed(s), "
                   f"{summary['run']['total_wall_s']:.1f} s")
+
+
+def _domain_eval(ctx: typer.Context, domain: str | None, template: str | None,
+                 scenario: Path | None, policies: str, split: str, tier: str | None,
+                 family: str | None, n: int, seeds: str, out: Path | None, resume: bool,
+                 as_json: bool, progress: bool, hierarchy: bool, team: str | None,
+                 llm: dict[str, Any]) -> None:
+    """``warroom eval --domain D``: policies on D's fact tasks (see ``domain_cmds``)."""
+    from . import domain_cmds
+
+    if domain is None:
+        fail("--template and --scenario pick fact tasks: give the --domain too")
+    if hierarchy or team:
+        fail("--domain evaluates fact tasks of one domain: drop --hierarchy and --team")
+    if tier or family:
+        fail("--domain selects fact tasks by --split and --template; drop --tier and --family")
+    specs = _policies(policies, llm)
+    domain_cmds.eval_cmd(domain, split, template, scenario, specs,
+                         domain_cmds.default_per_template(n, _given(ctx, "n")),
+                         _seeds(seeds) if _given(ctx, "seeds") else None, out,
+                         resume, as_json, progress)
 
 
 def _team_seed(seeds: str) -> int | None:
