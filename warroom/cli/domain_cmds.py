@@ -190,11 +190,12 @@ def _record(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return {k: v for k, v in row.items() if k != "trace"} | {"key": key}, row["trace"]
 
 
-def eval_cmd(domain: str, split: str, template: str | None, scenario: Path | None,
+def eval_cmd(domain: str, split: str | None, template: str | None, scenario: Path | None,
              specs: list[PolicySpec], per_template: int | None, seeds: list[int] | None,
              out: Path | None, resume: bool, as_json: bool, progress: bool) -> None:
     """``warroom eval --domain``: the leaderboard and per-template rows; with ``--out`` the
-    episodes go to a run directory (``--resume`` continues it with its stored spec)."""
+    episodes go to a run directory (``--resume`` continues it with its stored spec).
+    ``split`` None: test for catalog tasks, every task of a scenario file."""
     began = time.perf_counter()
     run: RunDir | None = None
     done: list[dict[str, Any]] = []
@@ -215,10 +216,11 @@ def eval_cmd(domain: str, split: str, template: str | None, scenario: Path | Non
         done = run.records()
     sc = scenario_file(scenario) if scenario is not None else None
     if not resume:
+        split = split or ("all" if sc is not None else "test")
         _check("domain", domain, list(READ_DOMAINS))
         _check("split", split, [*SPLITS, "all", *(["custom"] if sc is not None else [])])
         if sc is not None:
-            ids = [r["id"] for r in refs(domain, None if split in ("all", "custom") else split,
+            ids = [r["id"] for r in refs(domain, None if split == "all" else split,
                                          template, sc)]
         else:
             _check("template", template, templates_of(domain))

@@ -350,8 +350,8 @@ def _domain_eval(ctx: typer.Context, domain: str | None, template: str | None,
     if tier or family:
         fail("--domain selects fact tasks by --split and --template; drop --tier and --family")
     specs = _policies(policies, llm)
-    domain_cmds.eval_cmd(domain, split, template, scenario, specs,
-                         domain_cmds.default_per_template(n, _given(ctx, "n")),
+    domain_cmds.eval_cmd(domain, split if _given(ctx, "split") else None, template, scenario,
+                         specs, domain_cmds.default_per_template(n, _given(ctx, "n")),
                          _seeds(seeds) if _given(ctx, "seeds") else None, out,
                          resume, as_json, progress)
 
