@@ -234,3 +234,19 @@ def test_export_sft_domain_writes_oracle_chat_rows(tmp_path: Path) -> None:
         assert calls[-1]["name"] == "answer" and isinstance(calls[-1]["arguments"], dict)
         assert [t["function"]["name"] for t in row["tools"]][-1] == "answer"
         assert len(calls) == row["steps"]
+
+
+def test_tasks_check_finds_a_task_its_reads_cannot_answer(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(TEAM_FILE)
+    res = runner.invoke(app, ["tasks", "--scenario", str(good), "--check"])
+    assert res.exit_code == 0 and "1 / 1 tasks answerable" in res.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TEAM_FILE.replace("decoys: [rel-4394]", "decoys: [rel-9999]")
+                   .replace("arguments: {hours: 48}", "arguments: {hours: 48, service: nope}"))
+    res = runner.invoke(app, ["tasks", "--scenario", str(bad), "--check", "--json"])
+    assert res.exit_code == 1
+    (row,) = json.loads(res.stdout)
+    assert not row["ok"] and any("rel-9999" in p for p in row["problems"])
+    assert any("read list_deploys failed" in p or "fact 'rel-4403'" in p
+               for p in row["problems"])

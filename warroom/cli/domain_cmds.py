@@ -103,11 +103,16 @@ def tasks_command(
     as_json: bool = typer.Option(False, "--json", help="print {id, domain, template, split, "
                                  "scenario} per task"),
     list_ids: bool = typer.Option(False, "--list", help="print the task ids, one a line"),
+    check: bool = typer.Option(False, "--check", help="play each selected task's reads and "
+                               "check that they show every fact and decoy (exit 1 if not)"),
 ) -> None:
     """List the domain fact tasks (a question to one domain, answered by exact tokens):
     counts per domain x split and per template; ``--list`` for ids, ``--json`` for rows."""
     sc = scenario_file(scenario) if scenario is not None else None
     rows = refs(domain, split, template, sc)
+    if check:
+        _check_tasks(rows, sc, as_json)
+        return
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -121,6 +126,24 @@ def tasks_command(
     console.print(_template_table(rows))
     console.print(f"{len(rows)} fact tasks; `warroom tasks --list` for ids, "
                   "warroom.make_domain(id) to play one")
+
+
+def _check_tasks(rows: list[dict[str, str]], sc: Scenario | None, as_json: bool) -> None:
+    from ..harness.domain_eval import check_task
+    from ..scenarios.file_tasks import open_any
+
+    checked = [check_task(open_any(r["id"], None, sc)) for r in rows]
+    bad = [c for c in checked if not c["ok"]]
+    if as_json:
+        typer.echo(json.dumps(checked, indent=2))
+    else:
+        for c in bad:
+            typer.echo(f"{c['id']}:")
+            for problem in c["problems"]:
+                typer.echo(f"  {problem}")
+        typer.echo(f"{len(checked) - len(bad)} / {len(checked)} tasks answerable as written")
+    if bad:
+        raise typer.Exit(FAILURE)
 
 
 # -- warroom eval --domain ------------------------------------------------------------------

@@ -74,6 +74,26 @@ def run_domain(policy: Policy, task: FactTask, label: str = "") -> dict[str, Any
             "trace": [step_record(s) for s in ep.trace]}
 
 
+def check_task(task: FactTask) -> dict[str, Any]:
+    """Whether a task is answerable as written: its reads run, their outputs show every
+    fact and every decoy, and the oracle's answer succeeds. ``problems`` says what not."""
+    from ..scoring.fact_grading import names
+
+    row = run_domain(make_domain_policy("oracle", task.domain), task, "oracle")
+    outputs = " ".join(s["text"] for s in row["trace"][:-1])
+    problems = [f"read {s['tool']} failed: {s['text'][:120]}" for s in row["trace"][:-1]
+                if not s["ok"]]
+    problems += [f"fact {f!r} is not in the reads' outputs" for f in task.facts
+                 if not names(outputs, f)]
+    problems += [f"decoy {d!r} is not in the reads' outputs" for d in task.decoys
+                 if not names(outputs, d)]
+    if not task.decoys:
+        problems.append("no decoy: naming every id seen would pass")
+    if not row["success"]:
+        problems.append(f"the oracle's answer fails: {row['error'] or row['facts_found']}")
+    return {"id": task.id, "ok": not problems, "problems": problems}
+
+
 def _order(task_id: str) -> str:
     return hashlib.sha256(task_id.encode()).hexdigest()
 
