@@ -173,3 +173,24 @@ def test_run_directory_and_resume(tmp_path: Path) -> None:
     assert len((out_dir / "episodes.jsonl").read_text().splitlines()) == len(lines)
     assert again["leaderboard"] == first["leaderboard"]
     assert again["by_template"] == first["by_template"]
+
+
+def test_llm_react_mode_is_told_to_finish_with_answer() -> None:
+    task = open_task(select_tasks(DOMAIN, "test", 1)[0])
+    read = task.reads[0]
+    script: list[dict[str, Any]] = [
+        {"text": "Final Answer: I think it is fine."},
+        {"text": f"Thought: read it\nAction: {read.name}\n"
+                 f"Action Input: {json.dumps(dict(read.arguments))}"},
+        *[{"text": f"Action: {c.name}\nAction Input: {json.dumps(dict(c.arguments))}"}
+          for c in task.reads[1:]],
+        {"text": "Action: answer\nAction Input: " + json.dumps({"text": " ".join(task.facts)})}]
+    with FakeOpenAIServer(script) as srv:
+        policy = make_domain_policy("llm", DOMAIN, model="fake-model", base_url=srv.url,
+                                    tool_mode="react")
+        row = run_domain(policy, task, "llm-react")
+    assert row["success"], row
+    system = srv.requests[0]["messages"][0]["content"]
+    assert "use the action answer" in system and "submit_report" not in system
+    nudge = srv.requests[1]["messages"][-1]["content"]
+    assert "Action: answer" in nudge and "submit_report" not in nudge
