@@ -194,3 +194,23 @@ def test_llm_react_mode_is_told_to_finish_with_answer() -> None:
     assert "use the action answer" in system and "submit_report" not in system
     nudge = srv.requests[1]["messages"][-1]["content"]
     assert "Action: answer" in nudge and "submit_report" not in nudge
+
+
+def test_seeds_replay_each_task_on_other_worlds() -> None:
+    ids = select_tasks(DOMAIN, "test", 1)
+    summary = eval_domain(ids, [PolicySpec("oracle")], DOMAIN, seeds=[0, 1])
+    assert summary["leaderboard"][0]["n"] == 2 * len(ids)
+    assert summary["leaderboard"][0]["success_rate"] == 1.0
+    assert sorted({e["seed"] for e in summary["episodes"]}) == [0, 1]
+    out = _eval("--n", "1", "--seeds", "0-2", "--policies", "oracle")
+    assert out["leaderboard"][0]["n"] == 3 * len(ids) and out["run"]["seeds"] == [0, 1, 2]
+
+
+def test_a_task_that_cannot_be_opened_is_an_episode_error() -> None:
+    good = select_tasks(DOMAIN, "test", 1)[0]
+    bad = good.split("@")[0] + "@no_such_fault/checkout/easy/v0"
+    summary = eval_domain([good, bad], [PolicySpec("oracle")], DOMAIN)
+    (row,) = summary["leaderboard"]
+    assert row["n"] == 2 and row["errors"] == 1 and row["success_rate"] == 0.5
+    failed = summary["episodes"][1]
+    assert failed["task"] == bad and "opening the task failed" in failed["error"]

@@ -74,6 +74,18 @@ def run_domain(policy: Policy, task: FactTask, label: str = "") -> dict[str, Any
             "trace": [step_record(s) for s in ep.trace]}
 
 
+def unopened(task_id: str, seed: int | None, label: str, exc: Exception) -> dict[str, Any]:
+    """The row of a task whose world or facts could not be built: a failure with the error."""
+    key, _, sid = task_id.partition("@")
+    domain, _, template = key.partition("/")
+    error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return {"task": task_id, "domain": domain, "template": template.split(":")[0],
+            "split": None, "scenario": sid, "seed": seed, "policy": label, "success": False,
+            "score": 0.0, "steps": 0, "tool_calls": 0, "invalid": 0, "answered": False,
+            "decoys_named": [], "facts_found": [], "state_hash": None, "usage": {},
+            "error": f"opening the task failed: {error}", "trace": []}
+
+
 def check_task(task: FactTask) -> dict[str, Any]:
     """Whether a task is answerable as written: its reads run, their outputs show every
     fact and every decoy, and the oracle's answer succeeds. ``problems`` says what not."""
@@ -160,8 +172,12 @@ def eval_domain(task_ids: Iterable[str], policies: list[PolicySpec], domain: str
                 if key in kept:
                     rows.append(kept[key])
                     continue
-                task = open_any(tid, seed, scenario)
-                row = run_domain(domain_policy(ps, domain), task, ps.label)
+                try:
+                    task = open_any(tid, seed, scenario)
+                except Exception as exc:  # a task that cannot be built fails, loudly
+                    row = unopened(tid, seed, ps.label, exc)
+                else:
+                    row = run_domain(domain_policy(ps, domain), task, ps.label)
                 row["world_seed"] = seed
                 rows.append(row)
                 if on_episode is not None:
