@@ -211,7 +211,7 @@ def eval_command(
     With no arguments: random, heuristic and oracle on the test split, every tier.
     With --domain D: the policies on D's fact tasks (no run directory unless --out).
     """
-    if domain is not None or ((template or scenario) and not hierarchy and not team):
+    if domain is not None or template or scenario:
         _domain_eval(ctx, domain, template, scenario, policies, split, tier, family, n,
                      seeds, out, resume, as_json, progress, hierarchy, team,
                      {"model": model, "base_url": base_url, "api_key_env": api_key_env,
