@@ -214,3 +214,12 @@ def test_a_task_that_cannot_be_opened_is_an_episode_error() -> None:
     assert row["n"] == 2 and row["errors"] == 1 and row["success_rate"] == 0.5
     failed = summary["episodes"][1]
     assert failed["task"] == bad and "opening the task failed" in failed["error"]
+
+
+def test_report_refuses_a_domain_run(tmp_path: Path) -> None:
+    out_dir = tmp_path / "run"
+    _eval("--n", "1", "--policies", "oracle", "--out", str(out_dir))
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["leaderboard"][0]["success_rate"] == 1.0
+    res = runner.invoke(app, ["report", str(out_dir)])
+    assert res.exit_code == 2 and "domain fact-task run" in " ".join(res.output.split())

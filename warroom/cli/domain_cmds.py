@@ -82,7 +82,8 @@ def _counts_table(rows: list[dict[str, str]]) -> Table:
 def _template_table(rows: list[dict[str, str]]) -> Table:
     t = Table(title="fact tasks by template", title_justify="left")
     for col in ("template", "tasks", "question"):
-        t.add_column(col, justify="right" if col == "tasks" else "left")
+        t.add_column(col, justify="right" if col == "tasks" else "left",
+                     no_wrap=col != "question")
     templates = load_templates()
     counts: dict[str, int] = {}
     for r in rows:

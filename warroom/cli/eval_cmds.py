@@ -141,6 +141,9 @@ def _resume(ctx: typer.Context, path: Path, extend: bool, policies: list[PolicyS
     its stored spec) unless ``extend`` grows the run by them."""
     run = runner.start(path, {}, resume=True)
     stored = run.spec()
+    if stored.get("kind") == "domain":
+        fail(f"{path} is a domain fact-task run: resume it with "
+             f"`warroom eval --domain {stored.get('domain')} --resume --out {path}`")
     asked: dict[str, Any] = {}
     if policies is not None:
         asked["policies"] = [p.to_json() for p in policies]
@@ -378,7 +381,10 @@ def report_command(
     from ..harness.report import write_report
 
     with user_errors():
-        RunDir.open(run_dir)
+        run = RunDir.open(run_dir)
+    if run.spec().get("kind") == "domain":
+        fail(f"{run_dir} is a domain fact-task run: its summary is {run_dir}/summary.json "
+             "(the HTML report covers incident runs)")
     paths = write_report(run_dir)
     if as_json:
         typer.echo(json.dumps({k: str(v) for k, v in paths.items()}))
