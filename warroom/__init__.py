@@ -17,7 +17,7 @@ from .types import Observation, StepResult, ToolCall
 
 __version__ = "0.1.0"
 __all__ = ["Episode", "Observation", "StepResult", "TeamEpisode", "ToolCall", "make",
-           "make_hierarchy", "make_team"]
+           "make_domain", "make_hierarchy", "make_team"]
 
 
 def _scenario(scenario: str | Path | Any) -> Any:
@@ -74,3 +74,19 @@ def make_hierarchy(scenario: str | Path | Any, subagents: Any = None, **options:
     from .env.orchestrator import HierarchyEpisode
 
     return HierarchyEpisode(_scenario(scenario), build_subagents(subagents), **options)
+
+
+def make_domain(task_id: str, seed: int | None = None, scenario: str | Path | Any = None,
+                **options: Any) -> Any:
+    """A ``DomainEpisode`` for a fact task id (``warroom tasks`` lists them): the domain's
+    tools plus ``answer(text)``, graded on the task's facts and decoys. ``seed``: the
+    world's (default: the task's own). A scenario file's own task
+    (``<domain>/file:<n>@<scenario id>``) needs ``scenario``: the file or ``Scenario``.
+    Options: ``step_budget``. An unknown id raises ``KeyError``.
+    """
+    from .env.domain import DomainEpisode
+    from .scenarios.file_tasks import open_any
+
+    sc = None if scenario is None else _scenario(scenario)
+    task = open_any(str(task_id), seed, sc)
+    return DomainEpisode(task.domain, task=task, **options)

@@ -243,9 +243,11 @@ class LLMPolicy(Policy):
         content = getattr(message, "content", None) or ""
         if not raw_calls:
             self.messages.append({"role": "assistant", "content": content})
+            finish = ("know the answer, call answer with the exact identifiers"
+                      if react.answers(self.tool_names)
+                      else "know the root cause and have fixed it, call submit_report")
             self.messages.append({"role": "user", "content": (
-                "No tool was called. Call exactly one of the provided tools; when you know the "
-                "root cause and have fixed it, call submit_report.")})
+                f"No tool was called. Call exactly one of the provided tools; when you {finish}.")})
             step.format_errors += 1
             return None
         parsed: list[tuple[str, ToolCall | None, str | None]] = []

@@ -71,11 +71,20 @@ def render_tool(schema: dict[str, Any]) -> str:
     return "\n".join([head, *lines])
 
 
+def answers(tool_names: list[str]) -> bool:
+    """Whether the episode ends with ``answer(text)`` (a domain episode) rather than
+    ``submit_report``."""
+    return "answer" in tool_names and "submit_report" not in tool_names
+
+
 def render_instructions(tools: list[dict[str, Any]]) -> str:
     """The tool list and the reply format, appended to the system prompt in ReAct mode."""
     listing = "\n".join(render_tool(t) for t in tools)
+    names = [t.get("function", t)["name"] for t in tools]
+    reply = FORMAT.replace("use the action submit_report.", "use the action answer, with your "
+                           "answer as its text.") if answers(names) else FORMAT
     return ("Tools (arguments marked ? are optional; page? reads further into a long output):"
-            f"\n{listing}\n\n{FORMAT}")
+            f"\n{listing}\n\n{reply}")
 
 
 def _suggest(name: str, known: list[str]) -> str:
@@ -105,8 +114,10 @@ def parse_action(text: str, tool_names: list[str]) -> Parsed:
     hint = " " + FORMAT.splitlines()[0]
     if not actions:
         if _FINAL.search(text):
+            finish = ('answer with Action Input {"text": "..."}' if answers(tool_names)
+                      else "submit_report with the root cause and a summary")
             return Parsed(None, "There is no Final Answer step: to finish, use Action: "
-                                "submit_report with the root cause and a summary.", thought)
+                                f"{finish}.", thought)
         return Parsed(None, "No Action found in your reply." + hint, thought)
     if len(actions) > 1:
         return Parsed(None, f"Found {len(actions)} actions; write exactly one Action per turn "

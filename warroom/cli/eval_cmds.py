@@ -141,6 +141,9 @@ def _resume(ctx: typer.Context, path: Path, extend: bool, policies: list[PolicyS
     its stored spec) unless ``extend`` grows the run by them."""
     run = runner.start(path, {}, resume=True)
     stored = run.spec()
+    if stored.get("kind") == "domain":
+        fail(f"{path} is a domain fact-task run: resume it with "
+             f"`warroom eval --domain {stored.get('domain')} --resume --out {path}`")
     asked: dict[str, Any] = {}
     if policies is not None:
         asked["policies"] = [p.to_json() for p in policies]
@@ -203,11 +206,20 @@ def eval_command(
                                     "each a policy for every role or 'sre=...,developer=...'"
                                     "; the single-agent --policies run beside them"),
     hierarchy: bool = options.HIERARCHY, subagents: str | None = options.SUBAGENTS,
+    domain: str | None = options.DOMAIN, template: str | None = options.TEMPLATE,
+    scenario: Path | None = options.SCENARIO_FILE,
 ) -> None:
     """Evaluate policies on a sample of scenarios; write a run directory and a report.
 
     With no arguments: random, heuristic and oracle on the test split, every tier.
+    With --domain D: the policies on D's fact tasks (no run directory unless --out).
     """
+    if domain is not None or template or scenario:
+        _domain_eval(ctx, domain, template, scenario, policies, split, tier, family, n,
+                     seeds, out, resume, as_json, progress, hierarchy, team,
+                     {"model": model, "base_url": base_url, "api_key_env": api_key_env,
+                      "tool_mode": tool_mode, "price_in": price_in, "price_out": price_out})
+        return
     if hierarchy:
         if out is not None or resume or team:
             fail("--hierarchy plays in this process and writes no run directory: drop "
@@ -326,6 +338,27 @@ def _hierarchy_eval(specs: list[PolicySpec], ids: list[str], seeds: list[int],
                   f"{summary['run']['total_wall_s']:.1f} s")
 
 
+def _domain_eval(ctx: typer.Context, domain: str | None, template: str | None,
+                 scenario: Path | None, policies: str, split: str, tier: str | None,
+                 family: str | None, n: int, seeds: str, out: Path | None, resume: bool,
+                 as_json: bool, progress: bool, hierarchy: bool, team: str | None,
+                 llm: dict[str, Any]) -> None:
+    """``warroom eval --domain D``: policies on D's fact tasks (see ``domain_cmds``)."""
+    from . import domain_cmds
+
+    if domain is None:
+        fail("--template and --scenario pick fact tasks: give the --domain too")
+    if hierarchy or team:
+        fail("--domain evaluates fact tasks of one domain: drop --hierarchy and --team")
+    if tier or family:
+        fail("--domain selects fact tasks by --split and --template; drop --tier and --family")
+    specs = _policies(policies, llm)
+    domain_cmds.eval_cmd(domain, split if _given(ctx, "split") else None, template, scenario,
+                         specs, domain_cmds.default_per_template(n, _given(ctx, "n")),
+                         _seeds(seeds) if _given(ctx, "seeds") else None, out,
+                         resume, as_json, progress)
+
+
 def _team_seed(seeds: str) -> int | None:
     """A team eval plays each scenario once, with its own seed unless one is given."""
     first = plan.parse_seeds(seeds)[0]
@@ -348,7 +381,10 @@ def report_command(
     from ..harness.report import write_report
 
     with user_errors():
-        RunDir.open(run_dir)
+        run = RunDir.open(run_dir)
+    if run.spec().get("kind") == "domain":
+        fail(f"{run_dir} is a domain fact-task run: its summary is {run_dir}/summary.json "
+             "(the HTML report covers incident runs)")
     paths = write_report(run_dir)
     if as_json:
         typer.echo(json.dumps({k: str(v) for k, v in paths.items()}))

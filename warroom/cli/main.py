@@ -193,7 +193,8 @@ def _register_optional() -> None:
     """Attach command groups that live with their own layer."""
     import importlib
 
-    for mod in ("warroom.cli.eval_cmds", "warroom.cli.serve_cmds", "warroom.cli.train_cmds"):
+    for mod in ("warroom.cli.eval_cmds", "warroom.cli.serve_cmds", "warroom.cli.train_cmds",
+                "warroom.cli.domain_cmds"):
         try:
             module = importlib.import_module(mod)
         except ModuleNotFoundError as exc:

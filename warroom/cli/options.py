@@ -24,6 +24,13 @@ SUBAGENTS = typer.Option(None, "--subagents", help="with --hierarchy: 'heuristic
                          "one spec for every domain ('llm:model=M,base_url=U') or "
                          "'errors=llm:model=M;database=heuristic'")
 
+DOMAIN = typer.Option(None, "--domain", help="evaluate on that read domain's fact tasks "
+                      "(errors, database, deploys, kubernetes, observability, fleet); --n is "
+                      "then tasks per template (default 10, 0: all)")
+TEMPLATE = typer.Option(None, "--template", help="with --domain: one template only")
+SCENARIO_FILE = typer.Option(None, "--scenario", help="with --domain: a scenario file whose "
+                             "own fact tasks (fact_tasks) to evaluate")
+
 
 def llm_kwargs(model: str | None, base_url: str | None, api_key_env: str | None,
                tool_mode: str, price_in: float | None, price_out: float | None

@@ -21,10 +21,25 @@ def register(app: typer.Typer) -> None:
         include_failed: bool = typer.Option(False, "--all",
                                             help="also write unsuccessful episodes"),
         out: Path = typer.Option(..., "-o", "--out", help="output JSONL file"),
+        domain: str | None = typer.Option(None, "--domain", help="domain fact tasks of the "
+                                          "split instead: the subagent's trajectories (n: "
+                                          "tasks per template)"),
+        scenario: Path | None = typer.Option(None, "--scenario", help="with --domain: a "
+                                             "scenario file's own fact tasks"),
     ) -> None:
         """Write trajectories with tool calls in the chat format TRL's SFTTrainer loads."""
         from ..train.sft import export_sft
         from . import choices
+
+        if domain is not None or scenario is not None:
+            from .domain_cmds import export_domain_sft
+            from .errors import fail
+
+            if domain is None:
+                fail("--scenario exports a file's fact tasks: give the --domain too")
+            typer.echo(json.dumps(export_domain_sft(domain, split, n, out, policy,
+                                                    include_failed, scenario), indent=2))
+            return
 
         choices.check("split", [split])
         choices.check("tier", [tier] if tier else None)

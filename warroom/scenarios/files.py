@@ -5,7 +5,8 @@ every problem, each naming the offending field (``faults[0].target: ...``). ``va
 returns the same problems as a list (empty when the file is fine), for
 ``warroom validate FILE``. Beyond the schema, a file is checked against the catalog: fault
 and distractor types exist, targets exist in the topology and suit the fault, overrides
-name real components, and fault parameters are ones the fault reads. A file that names its
+name real components, fault parameters are ones the fault reads, and the file's own fact
+tasks name a read domain and that domain's tools. A file that names its
 ``tier`` gets that catalog tier's noise, step budget and red herrings unless it sets them.
 """
 
@@ -152,6 +153,31 @@ def semantic_problems(sc: Scenario) -> list[str]:
         if name not in topo.names:
             problems.append(f"overrides.{name}: no such component in {sc.topology}; valid: "
                             f"{', '.join(topo.names)}")
+    return problems + fact_task_problems(sc)
+
+
+def fact_task_problems(sc: Scenario) -> list[str]:
+    """A file's own fact tasks: a read domain, reads that are tools of that domain, and
+    facts that are not also decoys (that task could never be answered)."""
+    from ..tools.slices import DOMAINS, READ_DOMAINS
+
+    problems = []
+    for i, task in enumerate(sc.fact_tasks):
+        where = f"fact_tasks[{i}]"
+        if task.domain not in READ_DOMAINS:
+            problems.append(f"{where}.domain: unknown read domain {task.domain!r}"
+                            f"{_suggest(task.domain, list(READ_DOMAINS))}; valid: "
+                            f"{', '.join(READ_DOMAINS)}")
+            continue
+        tools = [t.name for t in DOMAINS[task.domain].tools()]
+        for j, read in enumerate(task.reads):
+            if read.tool not in tools:
+                problems.append(f"{where}.reads[{j}].tool: {read.tool!r} is not a tool of the "
+                                f"{task.domain} domain{_suggest(read.tool, tools)}; valid: "
+                                f"{', '.join(tools)}")
+        both = sorted({f.lower() for f in task.facts} & {d.lower() for d in task.decoys})
+        if both:
+            problems.append(f"{where}.decoys: {', '.join(both)} is also a fact")
     return problems
 
 

@@ -3,14 +3,16 @@
 A scenario names a topology (with optional per-component overrides and a traffic level),
 the faults to inject (type, target, parameters, onset in minutes before the incident page),
 distractors (red herrings), task facts the report must contain and decoys it must not, and
-a step budget. Validation errors name the offending field.
+a step budget, and optionally the team's own fact-finding tasks (``fact_tasks``: a question
+to one domain, its exact facts and decoys, and the reads that show them). Validation errors
+name the offending field.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 Tier = Literal["easy", "medium", "hard"]
 Split = Literal["train", "dev", "test", "ood", "custom"]
@@ -38,6 +40,31 @@ class Override(BaseModel):
                                    description="settings to set (null removes one)")
 
 
+class FactRead(BaseModel):
+    """One tool call of a fact task's reads (the expert's path to its facts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tool: str = Field(description="a read tool of the task's domain")
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class FactTaskSpec(BaseModel):
+    """A team's own fact-finding question to one domain (a real ticket): the answer must
+    name every fact and no decoy; ``reads`` are the calls whose outputs show them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: str = Field(description="read domain: errors, database, deploys, kubernetes, "
+                                    "observability or fleet")
+    question: str = Field(min_length=1)
+    facts: list[str] = Field(min_length=1, description="exact tokens the answer must name")
+    decoys: list[str] = Field(default_factory=list,
+                              description="look-alike tokens the answer must not name")
+    reads: list[FactRead] = Field(default_factory=list)
+    step_budget: int = Field(default=12, ge=2, le=100)
+
+
 class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,3 +89,14 @@ class Scenario(BaseModel):
     description: str = ""
     source: str = Field(default="", description="public postmortem or reference it is drawn "
                                                 "from")
+    fact_tasks: list[FactTaskSpec] = Field(default_factory=list,
+                                           description="the team's own fact-finding tasks")
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_fact_tasks(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A scenario without fact tasks dumps exactly as before the field existed: its
+        JSON is a reset cache key and is stored in results."""
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("fact_tasks"):
+            data.pop("fact_tasks", None)
+        return data
