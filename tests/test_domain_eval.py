@@ -156,6 +156,8 @@ def test_bad_domain_eval_options() -> None:
                         (["--domain", DOMAIN, "--split", "tst"], "did you mean 'test'"),
                         (["--domain", DOMAIN, "--policies", "nope"], "unknown domain policy"),
                         (["--domain", DOMAIN, "--hierarchy"], "drop --hierarchy"),
+                        (["--domain", DOMAIN, "--workers", "2", "--extend"],
+                         "drop --workers, --extend"),
                         (["--template", "live_release"], "give the --domain")):
         res = runner.invoke(app, ["eval", *args])
         assert res.exit_code == 2 and words in " ".join(res.output.split()), res.output

@@ -352,6 +352,12 @@ def _domain_eval(ctx: typer.Context, domain: str | None, template: str | None,
         fail("--domain evaluates fact tasks of one domain: drop --hierarchy and --team")
     if tier or family:
         fail("--domain selects fact tasks by --split and --template; drop --tier and --family")
+    ignored = [f"--{o.replace('_', '-')}" for o in ("workers", "backend", "address", "extend",
+                                                     "reward_config", "report")
+               if _given(ctx, o)]
+    if ignored:
+        fail(f"--domain plays fact tasks in this process, graded by facts: drop "
+             f"{', '.join(ignored)}")
     specs = _policies(policies, llm)
     domain_cmds.eval_cmd(domain, split if _given(ctx, "split") else None, template, scenario,
                          specs, domain_cmds.default_per_template(n, _given(ctx, "n")),
