@@ -38,9 +38,9 @@ REVIEWED_FAULTS = RELEASE_FAULTS - UNREVIEWED_FAULTS
 LIVE_CONFIG_FAULTS = frozenset({
     "client_timeout_too_low", "wrong_dependency_host", "rate_limit_too_low",
     "pool_size_too_small", "missing_secret", "maintenance_mode_left_on",
-    "crash_loop_bad_setting", "recreate_rollout_outage", "visibility_timeout_too_low", "cache_ttl_too_short",
-    "cache_eviction_storm", "max_connections_too_low", "autovacuum_off_bloat",
-    "replica_not_serving"})
+    "crash_loop_bad_setting", "recreate_rollout_outage", "visibility_timeout_too_low",
+    "cache_ttl_too_short", "cache_eviction_storm", "max_connections_too_low",
+    "autovacuum_off_bloat", "replica_not_serving"})
 # Live changes whose new value is a distinctive token beside the baseline's.
 DRIFT_VALUE_FAULTS = frozenset({
     "client_timeout_too_low", "wrong_dependency_host", "rate_limit_too_low",
