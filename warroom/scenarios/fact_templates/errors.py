@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ...tools.registry import load_all, paginate, validate
@@ -19,13 +20,13 @@ from ...world.faults import Truth
 from ...world.faults.distractors import NOISE_ERRORS
 from ...world.telemetry import errors as tracker
 from ...world.telemetry import tracker_history as history
+from ...world.topology import TOPOLOGIES, Topology
 from ...world.world import World
-from ..spec import Scenario
+from ..spec import FaultSpec, Scenario
 from . import Draft, template
 
 _EDGE = r"[A-Za-z0-9_]"
 FRAME = re.compile(r"[\w./$]+\.(?:py|go|java|rb|js|ts):\d+")
-EXC_TYPE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Timeout|gaierror)$")
 NOISE_FRAMES = frozenset(frame for _, frame in NOISE_ERRORS.values())
 
 
@@ -80,16 +81,6 @@ def any_fault(*types: str) -> Callable[[Scenario], bool]:
     return applies
 
 
-def no_fault(*types: str) -> Callable[[Scenario], bool]:
-    """``applies``: no fault of the scenario is one of ``types``."""
-    barred = frozenset(types)
-
-    def applies(scenario: Scenario) -> bool:
-        return not any(f.type in barred for f in scenario.faults)
-
-    return applies
-
-
 # -- the issues a template can ask about -------------------------------------------------------
 def _issues(world: World) -> list[dict[str, Any]]:
     return tracker.issues(world)
@@ -107,25 +98,62 @@ def _frame(issue: dict[str, Any]) -> str | None:
     return m.group(0) if m else None
 
 
-def _exc_type(issue: dict[str, Any]) -> str | None:
-    head = issue["title"].split(":", 1)[0].strip()
-    return head if EXC_TYPE.match(head) else None
-
-
 def _ids(issues: Iterable[dict[str, Any]], but: str) -> list[str]:
     return [r["id"] for r in issues if r["id"] != but]
 
 
-# Faults at the edge fail requests before any tracked service sees them: the tracker stays
-# empty (unless a red herring adds an issue), so no errors template applies to them alone.
-EDGE_ONLY = ("edge_connection_limit", "edge_dns_misconfig", "edge_rules_regex_cpu",
-             "health_check_path_wrong", "lb_weights_to_draining", "tls_cert_expired",
-             "rogue_lb_tuner")
+# -- which scenarios have issues to ask about (from the spec alone) -------------------------
+TRACKED_KINDS = ("service", "gateway", "worker")
+# Faults whose failures the tracker does not hold steadily: at the edge requests fail before
+# any tracked service sees them; a leaking or GC-bound service, a poisoned or backed-up
+# queue and a consumer past its visibility timeout fail in bursts or not through requests.
+QUIET = ("edge_connection_limit", "edge_dns_misconfig", "edge_rules_regex_cpu",
+         "health_check_path_wrong", "lb_weights_to_draining", "tls_cert_expired",
+         "rogue_lb_tuner", "memory_leak", "gc_pressure", "poison_message", "consumer_backlog",
+         "visibility_timeout_too_low")
+# Faults whose errors build up slowly (a leak exhausts the pool minutes after its onset).
+SLOW_ONSET = ("db_connection_leak",)
+# Faults that fail only a slice of one service's requests: no second issue is relayed.
+NARROW = ("payload_over_limit", "client_tool_call_ids", "negative_balance_edge_case",
+          "schema_migration_breaks_query")
 
 
-def has_issues(scenario: Scenario) -> bool:
-    """Some fault makes a tracked service fail (not only the edge)."""
-    return any(f.type not in EDGE_ONLY for f in scenario.faults)
+@lru_cache(maxsize=2)
+def _topology(name: str) -> Topology:
+    return TOPOLOGIES[name]()
+
+
+def _steady(scenario: Scenario, f: FaultSpec) -> bool:
+    """The fault makes a tracked service fail steadily for several tracker intervals."""
+    topo = _topology(scenario.topology)
+    if f.type in QUIET or (f.type in SLOW_ONSET and f.onset_min < 20):
+        return False
+    if f.type == "long_transaction_locks" and scenario.topology == "startup":
+        return False  # the one locked table has one client: its issue starts with the page
+    return topo[f.target].kind != "worker" or f.type == "retry_storm"
+
+
+def steady_issues(scenario: Scenario) -> bool:
+    """Some fault keeps a tracked service failing: the tracker holds an issue with history."""
+    return any(_steady(scenario, f) for f in scenario.faults)
+
+
+def with_pods(scenario: Scenario) -> bool:
+    """Steady issues whose events come from running pods (not a service scaled to zero)."""
+    return any(_steady(scenario, f) and f.type != "scaled_to_zero" for f in scenario.faults)
+
+
+def relayed_issues(scenario: Scenario) -> bool:
+    """Steady issues on more than one service: the faulted component has tracked callers
+    (or is a store or provider they share), so their failures are tracked too."""
+    topo = _topology(scenario.topology)
+    for f in scenario.faults:
+        if not _steady(scenario, f) or f.type in NARROW:
+            continue
+        callers = [c for c in topo.callers_of(f.target) if topo[c].kind in TRACKED_KINDS]
+        if callers or topo[f.target].kind in ("postgres", "redis", "external"):
+            return True
+    return False
 
 
 # -- templates ------------------------------------------------------------------------------
@@ -154,7 +182,7 @@ def exception_frame(world: World, scenario: Scenario, truths: list[Truth]) -> Dr
                   outs)
 
 
-@template("errors", applies=has_issues)
+@template("errors", applies=steady_issues)
 def suspect_release(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The release an issue was first seen in and its author (decoys: the release before,
     the reviewer)."""
@@ -172,7 +200,7 @@ def suspect_release(world: World, scenario: Scenario, truths: list[Truth]) -> Dr
     raise ValueError("no issue with a release history")
 
 
-@template("errors", applies=has_issues)
+@template("errors", applies=relayed_issues)
 def busiest_issue(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The issue with the most events (decoys: the next ones)."""
     reads = (ToolCall("list_issues", {}),)
@@ -185,7 +213,7 @@ def busiest_issue(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
                   reads, outs)
 
 
-@template("errors", applies=has_issues)
+@template("errors", applies=steady_issues)
 def first_seen(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """When an issue was first seen (decoy: when it was last seen)."""
     for issue in _ranked(world, truths):
@@ -203,7 +231,20 @@ def first_seen(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
 DEPENDENCY_FAULTS = ("wrong_dependency_host", "bot_config_push", "client_timeout_too_low",
                      "replica_not_serving", "dependency_bump_serialization", "retry_storm",
                      "provider_outage", "provider_rate_limited", "provider_key_expired",
-                     "mtls_client_cert_expired", "missing_secret")
+                     "mtls_client_cert_expired")
+
+
+def dependency_failure(scenario: Scenario) -> bool:
+    """A fault breaks calls from a service that has other dependencies to compare with (a
+    gateway with one upstream has nothing beside the failed call)."""
+    topo = _topology(scenario.topology)
+    for f in scenario.faults:
+        if f.type not in DEPENDENCY_FAULTS:
+            continue
+        deps = [d for d in topo[f.target].deps if d.kind != "consume"]
+        if topo[f.target].kind in ("postgres", "external") or len(deps) >= 2:
+            return True
+    return False
 
 
 def _failed_peer(world: World, issue: dict[str, Any]) -> str | None:
@@ -211,7 +252,7 @@ def _failed_peer(world: World, issue: dict[str, Any]) -> str | None:
     return line[-1]["peer"] if line else None
 
 
-@template("errors", applies=any_fault(*DEPENDENCY_FAULTS), weight=3)
+@template("errors", applies=dependency_failure, weight=3)
 def failed_dependency(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The dependency whose call failed in an issue's latest event (decoys: the other calls
     in its breadcrumbs)."""
@@ -251,7 +292,7 @@ def erroring_release(world: World, scenario: Scenario, truths: list[Truth]) -> D
     raise ValueError("no service whose errors come from one of several releases")
 
 
-@template("errors", applies=has_issues)
+@template("errors", applies=with_pods)
 def latest_event(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The latest event of an issue: its event id and the pod that sent it (decoys: the
     events before it)."""
@@ -271,7 +312,7 @@ def latest_event(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
     raise ValueError("no issue with two events")
 
 
-@template("errors", applies=has_issues)
+@template("errors", applies=steady_issues)
 def onset_bucket(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The five-minute bucket an issue started in and its event count (decoys: the bucket
     after it)."""
@@ -283,8 +324,6 @@ def onset_bucket(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
         if start is None or start == 0 or start + 1 >= len(rows):
             continue
         first, after = rows[start], rows[start + 1]
-        if first["events"] == after["events"]:
-            continue
         label, next_label = first["time"][11:19], after["time"][11:19]
         return finish(f"Error-tracker issue {issue['id']}: in which five-minute bucket of its "
                       f"trend did it start (the time as the histogram prints it), and how many "
@@ -292,19 +331,3 @@ def onset_bucket(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
                       (label, str(first["events"])), (next_label, str(after["events"])),
                       reads, outs)
     raise ValueError("no issue that starts inside the trend window")
-
-
-@template("errors", applies=has_issues, weight=2)
-def exception_type(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
-    """The exception type of an issue (decoys: the types of the other issues listed)."""
-    issues = _issues(world)
-    typed = [r for r in _ranked(world, truths) if _exc_type(r)]
-    for issue in typed:
-        others = [_exc_type(r) for r in issues if r["id"] != issue["id"]]
-        if not any(o and o != _exc_type(issue) for o in others):
-            continue
-        reads = (ToolCall("list_issues", {}),)
-        return finish(f"What exception type does error-tracker issue {issue['id']} raise? "
-                      f"Give the type as the tracker prints it.", (str(_exc_type(issue)),),
-                      others, reads, observe(world, reads))
-    raise ValueError("no typed exception beside another type")
