@@ -75,8 +75,9 @@ CONNECTION_FAULTS = ("db_connection_leak", "pool_size_too_small", "max_connectio
 @template("database", applies=any_fault(*CONNECTION_FAULTS), weight=6)
 def connection_pressure(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """Who runs out of database connections: with the limit lowered, max_connections and
-    what the clients want (decoys: the per-client maxima); otherwise the client whose
-    requests wait for a pooled connection and its pool size (decoys: the other clients)."""
+    what the clients want (decoys: the per-client maxima); with a leak, the clients whose
+    pools are exhausted (else the one holding the most connections); with a pool too small,
+    that client and its pool size (decoys: the other clients and their figures)."""
     fault = next(t for t in truths if t.fault in CONNECTION_FAULTS)
     db = fault.component if fault.component in world.head.databases else next(
         d.target for d in world.topology[fault.component].deps if d.kind == "db")
@@ -90,15 +91,32 @@ def connection_pressure(world: World, scenario: Scenario, truths: list[Truth]) -
         return finish(f"Clients of {db} are refused connections. What is its max_connections, "
                       f"and how many connections do its clients want?", (limit, wanted),
                       [str(c["max_client_connections"]) for c in clients], reads, outs)
-    waiting = sorted(clients, key=lambda c: (-c["waiting"], c["application"]))
-    if round(waiting[0]["waiting"]) <= max(0, round(waiting[1]["waiting"])):
-        raise ValueError("no single client waiting for connections")
-    top = waiting[0]
-    return finish(f"Requests of one client of {db} wait for a pooled database connection. "
-                  f"Which client application is it, and what pool size does it run with?",
+    if fault.fault == "db_connection_leak":
+        full = [c["application"] for c in clients if c["pool_size"]
+                and round(c["in_use"]) >= c["max_client_connections"] > 0]
+        if not 1 <= len(full) <= 3:
+            holding = sorted(clients, key=lambda c: (-c["in_use"], c["application"]))
+            top = holding[0]
+            if round(top["in_use"]) <= round(holding[1]["in_use"]):
+                raise ValueError("no client with its pool exhausted or holding the most")
+            return finish(f"Which client application holds the most connections in use on "
+                          f"{db}, and how many does it hold?",
+                          (top["application"], str(round(top["in_use"]))),
+                          [c["application"] for c in holding[1:4]] +
+                          [str(round(c["in_use"])) for c in holding[1:3]], reads, outs)
+        return finish(f"Which client applications of {db} have every pooled connection in "
+                      f"use right now?", full,
+                      [c["application"] for c in clients if c["application"] not in full],
+                      reads, outs)
+    pools = sorted((c for c in clients if c["pool_size"] is not None),
+                   key=lambda c: (c["pool_size"], c["application"]))
+    if len(pools) < 2 or pools[0]["pool_size"] >= pools[1]["pool_size"]:
+        raise ValueError("no single client with the smallest pool")
+    top = pools[0]
+    return finish(f"Requests to {db} queue for pooled connections in one client. Which client "
+                  f"application runs with the smallest connection pool, and what size is it?",
                   (top["application"], str(top["pool_size"])),
-                  [c["application"] for c in waiting[1:4]] +
-                  [str(c["pool_size"]) for c in clients if c["pool_size"] is not None],
+                  [c["application"] for c in pools[1:4]] + [str(c["pool_size"]) for c in pools],
                   reads, outs)
 
 
@@ -226,18 +244,24 @@ def shop(scenario: Scenario) -> bool:
 
 @template("database", applies=shop)
 def cache_clients(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
-    """The cache's busiest client and the credential the server requires (decoys: the other
-    clients, a stale credential a client still presents)."""
+    """The cache's busiest (else quietest) client and the credential the server requires
+    (decoys: the other clients, a stale credential a client still presents)."""
     cache = world.topology.kind_of("redis")[0]
     reads = (ToolCall("cache_clients", {"cache": cache}),)
     outs = observe(world, reads)
     rows = sorted(outs[0][1], key=lambda r: (-r["connections"], r["application"]))
-    if len(rows) < 2 or rows[0]["connections"] <= rows[1]["connections"]:
-        raise ValueError("no single busiest cache client")
+    if len(rows) < 2:
+        raise ValueError("fewer than two cache clients")
+    if rows[0]["connections"] > rows[1]["connections"]:
+        which, client = "most", rows[0]
+    elif rows[-1]["connections"] < rows[-2]["connections"]:
+        which, client = "fewest", rows[-1]
+    else:
+        raise ValueError("no single busiest or quietest cache client")
     server = str(world.head.services[cache].config.get("requirepass"))
-    return finish(f"Which application holds the most connections to {cache}, and which "
-                  f"credential reference does {cache} require?", (rows[0]["application"], server),
-                  [r["application"] for r in rows[1:]] +
+    return finish(f"Which application holds the {which} connections to {cache}, and which "
+                  f"credential reference does {cache} require?", (client["application"], server),
+                  [r["application"] for r in rows if r is not client] +
                   [str(r["auth_ref"]) for r in rows if str(r["auth_ref"]) != server],
                   reads, outs)
 
@@ -246,7 +270,13 @@ def cache_clients(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
 BACKLOG_FAULTS = ("consumer_backlog", "visibility_timeout_too_low", "poison_message")
 
 
-@template("database", applies=any_fault(*BACKLOG_FAULTS), weight=6)
+def backlog_first(scenario: Scenario) -> bool:
+    """The main fault backs the queue up (as a second fault it may start too late, or its
+    publishers may be down, so the partitions show no lag)."""
+    return scenario.faults[0].type in BACKLOG_FAULTS
+
+
+@template("database", applies=backlog_first, weight=6)
 def partition_lag(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The partition of the backed-up topic with the most lag, and that lag (decoys: the
     next partition and its lag)."""
