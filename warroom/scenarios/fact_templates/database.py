@@ -276,7 +276,7 @@ def backlog_first(scenario: Scenario) -> bool:
     return scenario.faults[0].type in BACKLOG_FAULTS
 
 
-@template("database", applies=backlog_first, weight=6)
+@template("database", applies=backlog_first, weight=12)
 def partition_lag(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The partition of the backed-up topic with the most lag, and that lag (decoys: the
     next partition and its lag)."""
