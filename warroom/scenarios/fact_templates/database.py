@@ -40,8 +40,9 @@ def _culprit_pid(truths: list[Truth]) -> int | None:
 @template("database", applies=any_fault(*SESSION_FAULTS), weight=6)
 def culprit_session(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The session behind a database fault: with a lock, the blocking pid and the statements
-    waiting on it (decoys: the busiest statements that do not wait); otherwise the pid and
-    application of the long-running session (decoys: the client applications)."""
+    waiting on it, or the locked table when more than two wait (decoys: the busiest
+    statements that do not wait, their tables); otherwise the pid and application of the
+    long-running session (decoys: the client applications)."""
     fault = next(t for t in truths if t.fault in SESSION_FAULTS)
     db = _fault_db(world, truths, (fault.fault,))
     pid = _culprit_pid([fault])
@@ -52,8 +53,13 @@ def culprit_session(world: World, scenario: Scenario, truths: list[Truth]) -> Dr
         lock = next(r for r in outs[0][1] if r["blocking_pid"] == pid)
         waiting = list(lock["waiting_statements"])
         busy = [r["queryid"] for r in outs[1][1] if r["queryid"] not in waiting]
+        if len(waiting) > 2:
+            tables = [_table_of(r["query"]) for r in outs[1][1] if r["queryid"] not in waiting]
+            return finish(f"Writes on {db} are stuck behind a lock. Which backend pid holds "
+                          f"it, and on which table?", (str(pid), lock["relation"]),
+                          [*busy[:2], *tables], lock_reads, outs)
         return finish(f"Writes on {db} are stuck behind a lock. Which backend pid holds it, and "
-                      f"which statement (queryid) waits on it?", (str(pid), *waiting),
+                      f"which statements (queryids) wait on it?", (str(pid), *waiting),
                       busy[:3], lock_reads, outs)
     reads = (ToolCall("db_activity", {"database": db}),)
     outs = observe(world, reads)
