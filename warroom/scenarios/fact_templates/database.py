@@ -206,15 +206,14 @@ def disk_usage(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
 # -- settings -------------------------------------------------------------------------------
 @template("database")
 def statement_timeout(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
-    """The primary's statement_timeout (decoys: its other timeouts)."""
+    """The primary's statement_timeout (decoy: its lock_timeout)."""
     db = _primary(world)
     reads = (ToolCall("db_settings", {"database": db}),)
     outs = observe(world, reads)
     data = outs[0][1]
     return finish(f"What statement_timeout is {db} running with?",
                   (str(data["statement_timeout"]),),
-                  (str(data["lock_timeout"]), str(data["idle_in_transaction_session_timeout"])),
-                  reads, outs)
+                  (str(data["lock_timeout"]),), reads, outs)
 
 
 # -- pg_cron --------------------------------------------------------------------------------
@@ -285,16 +284,15 @@ def backlog_first(scenario: Scenario) -> bool:
 @template("database", applies=backlog_first, weight=12)
 def partition_lag(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The partition of the backed-up topic with the most lag, and that lag (decoys: the
-    next partition and its lag)."""
+    next partitions' lags)."""
     topic = sorted(world.head.topics)[0]
     reads = (ToolCall("queue_consumers", {"topic": topic}),)
     outs = observe(world, reads)
     rows: list[dict[str, Any]] = sorted(outs[0][1], key=lambda r: (-r["lag"], r["partition"]))
     if len(rows) < 2 or rows[0]["lag"] <= rows[1]["lag"]:
         raise ValueError("no single most lagging partition")
-    top, second = rows[0], rows[1]
+    top = rows[0]
     return finish(f"Topic {topic} is backing up. Which partition has the largest consumer lag, "
                   f"and how many messages is it behind?",
                   (str(top["partition"]), str(top["lag"])),
-                  (str(second["lag"]), str(second["partition"]), str(rows[2]["lag"])
-                   if len(rows) > 2 else None), reads, outs)
+                  [str(r["lag"]) for r in rows[1:3]], reads, outs)
