@@ -5,7 +5,7 @@ topology, onset, second fault (hard), red herrings, split and seed all follow fr
 by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
 Second faults and red herrings are picked by rendezvous hashing over what the id's own
 generation knows: fault types and targets added later (``FaultType.generation``,
-``more_targets``) get new ids of their own and are never offered to an older id, so adding
+``more_targets``, ``newer_targets``) get new ids of their own and are never offered to an older id, so adding
 them changes no existing scenario; every result stores its scenario spec, so any past number
 can be reproduced exactly.
 """
@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..world import noise
 from ..world.faults import FAULTS
+from ..world.faults.base import targets_known
 from ..world.faults.distractors import DISTRACTORS
 from ..world.topology import TOPOLOGIES, Topology
 from .spec import FaultSpec, Scenario
@@ -60,12 +61,17 @@ def hops(topo: Topology, component: str) -> int:
 @lru_cache(maxsize=512)
 def targets_for(fault: str, tier: str) -> tuple[str, ...]:
     """Targets of ``fault`` in ``tier``: those at least ``min_hops`` from the edge, or the
-    farthest available when none is that deep."""
+    farthest available when none is that deep; each generation's targets after the older
+    ones, filtered on their own."""
     topo = _topology(topology_for(fault, tier))
     ft = FAULTS[fault]
-    first = ft.first_targets(topo) if ft.first_targets else ft.targets(topo)
-    later = [t for t in ft.targets(topo) if t not in first]
-    return _deep_enough(topo, first, tier) + _deep_enough(topo, later, tier)
+    out: tuple[str, ...] = ()
+    known: list[str] = []
+    for generation in (1, 2, 3):
+        grown = [t for t in targets_known(ft, topo, generation) if t not in known]
+        out += _deep_enough(topo, grown, tier)
+        known += grown
+    return out
 
 
 def _deep_enough(topo: Topology, found: list[str], tier: str) -> tuple[str, ...]:
@@ -97,13 +103,9 @@ def _pairs(generation: int = 1) -> tuple[tuple[str, str], ...]:
     of ``generation`` or earlier, so a newer fault type never changes an older id."""
     topo = _topology("shop")
 
-    def known(f: str) -> list[str]:  # targets an id of ``generation`` may pair with
-        first = FAULTS[f].first_targets
-        return FAULTS[f].targets(topo) if generation > 1 or first is None else first(topo)
-
     return tuple((f, t) for f in sorted(FAULTS) if "shop" in FAULTS[f].topologies
                  and f not in SOLO and FAULTS[f].generation <= generation
-                 for t in known(f) if not held_out(f, t))
+                 for t in targets_known(FAULTS[f], topo, generation) if not held_out(f, t))
 
 
 def _below(topo: Topology, name: str) -> set[str]:
