@@ -5,9 +5,9 @@ topology, onset, second fault (hard), red herrings, split and seed all follow fr
 by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
 Second faults and red herrings are picked by rendezvous hashing over what the id's own
 generation knows: fault types and targets added later (``FaultType.generation``,
-``more_targets``, ``newer_targets``) get new ids of their own and are never offered to an older id, so adding
-them changes no existing scenario; every result stores its scenario spec, so any past number
-can be reproduced exactly.
+``more_targets``, ``newer_targets``) get new ids of their own and are never offered to an
+older id, so adding them changes no existing scenario; every result stores its scenario
+spec, so any past number can be reproduced exactly.
 """
 
 from __future__ import annotations
