@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (each module registers its faults)
     external,
     network,
     queue,
+    replication,
     rogue,
     rogue_subtle,
     rollout,

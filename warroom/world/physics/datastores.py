@@ -143,7 +143,8 @@ class DatastoreFlow:
         refused = max(0.0, 1.0 - max_conn / conns) if conns > max_conn else 0.0
         disk = stores.disk_used_gb(db, st.since, t)
         disk_full = disk >= float(cfg.get("disk_gb", 500))
-        lag = stores.replica_lag_s(db, st.since, t) if db.replica_of else 0.0
+        lag = stores.replica_lag_s(db, st.since, t, st.databases.get(db.replica_of)) \
+            if db.replica_of else 0.0
         m.extra.update(connections=min(conns, max_conn), connections_wanted=conns,
                        max_connections=max_conn, disk_used_gb=min(disk, float(
                            cfg.get("disk_gb", 500))), replication_lag_s=lag,

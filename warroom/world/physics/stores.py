@@ -100,10 +100,13 @@ def replica_serving(db: Database, config: dict[str, object]) -> bool:
     return db.replica_up and config.get("hot_standby", "on") == "on"
 
 
-def replica_lag_s(db: Database, since: float, t: float) -> float:
+def replica_lag_s(db: Database, since: float, t: float, primary: Database | None = None) -> float:
     """Replay lag grows while something holds replay back (a conflicting query on the
-    standby, a stalled receiver) and catches up at ``CATCH_UP_S_PER_MIN`` otherwise."""
+    standby, a stalled receiver) or while a session on the ``primary`` writes WAL faster
+    than the standby replays it, and catches up at ``CATCH_UP_S_PER_MIN`` otherwise."""
     growth = db.replica_lag_growth_s_per_min + sum(tx.lag_s_per_min for tx in db.transactions)
+    if primary is not None:
+        growth += sum(tx.lag_s_per_min for tx in primary.transactions)
     if growth <= 0:
         growth = -CATCH_UP_S_PER_MIN
     return max(0.0, db.replica_lag0_s + growth * (t - since) / 60.0)
