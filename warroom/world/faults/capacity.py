@@ -120,6 +120,8 @@ def inject_scaled_to_zero(world: World, target: str, params: dict[str, Any]) -> 
                   {"service": target}),
          Evidence("query_metrics", "ready_pods", "no ready pods",
                   {"service": target, "metric": "ready_pods", "minutes": 60}),
+         Evidence("queue_stats", "consumers=0", "nothing consumes the topic")
+         if world.topology[target].kind == "worker" else
          Evidence("search_logs", "no healthy upstream", "the gateway finds nothing to call",
                   {"service": target, "level": "ERROR"})),
         (call("scale_service", service=target, replicas=base),),
@@ -142,7 +144,7 @@ register(FaultType(
     "Restarting or rolling back a deployment with no replicas starts nothing",
     route_services, inject_scaled_to_zero, resolved_scaled_to_zero,
     more_targets=lambda topo: [n for n in ("payments",) if n in topo.names],
-    newer_targets=named("api-gateway")))
+    newer_targets=named("api-gateway", "worker")))
 
 
 # -- noisy neighbour --------------------------------------------------------------------------

@@ -40,6 +40,8 @@ BACKFILLS = {  # writer -> (table, statement of one batch)
                          "WHERE id BETWEEN $1 AND $1 + 50000"),
     "notifications": ("deliveries", "UPDATE deliveries SET channel = lower(channel) "
                                     "WHERE id BETWEEN $1 AND $1 + 50000"),
+    "worker": ("order_events", "DELETE FROM order_events WHERE created_at < now() - "
+                               "interval '90 days' AND id BETWEEN $1 AND $1 + 50000"),
 }
 COMMITS = ("Backfill {table} for the new column (runs once after deploy)",
            "One-off data migration: rewrite {table} in batches")
@@ -51,10 +53,9 @@ def _replica_of(world: World, primary: str) -> str | None:
 
 def backfill_targets(topo: Any) -> list[str]:
     """Services that write to a primary which has a streaming standby."""
-    standby_of = {d.target for c in topo.components if c.kind == "service"
-                  for d in c.deps if d.kind == "db_read"}
-    return [n for n in BACKFILLS if n in topo.names
-            and any(d.kind == "db" for d in topo[n].deps) and standby_of]
+    has_standby = any(d.kind == "db_read" for c in topo.components for d in c.deps)
+    return [n for n in BACKFILLS if n in topo.names and has_standby
+            and any(d.kind == "db" for d in topo[n].deps)]
 
 
 def inject_backfill_lag(world: World, target: str, params: dict[str, Any]) -> Truth:
