@@ -27,6 +27,9 @@ from .tiers import TIERS as TIER_KNOBS
 TIERS = TIER_NAMES
 # Faults that reshape traffic, quota or nodes for the whole system: never combined.
 SOLO = frozenset({"traffic_spike", "pod_quota_exhausted", "noisy_neighbour"})
+# Faults that set the autoscaler's policy: never two in one scenario.
+AUTOSCALER = frozenset({"rogue_autoscaler", "rogue_bluffing_autoscaler",
+                        "autoscaler_readiness_thrash"})
 
 
 @lru_cache(maxsize=4)
@@ -137,7 +140,8 @@ def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, 
     family = FAULTS[fault].family
     rogue = variant % 2 == 0 and family != "rogue_agent"
     pool = [(f, t) for f, t in _pairs(FAULTS[fault].generation) if FAULTS[f].family != family
-            and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue]
+            and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue
+            and not {fault, f} <= AUTOSCALER]
     return _rendezvous(pool, sid, 2) if pool else None
 
 

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (each module registers its faults)
     rogue_subtle,
     rollout,
     security,
+    thrash,
     verbose_logging,
 )
 from .base import FAULTS, Evidence, FaultType, Truth, WrongFix, register
