@@ -65,26 +65,30 @@ def hops(topo: Topology, component: str) -> int:
 def targets_for(fault: str, tier: str) -> tuple[str, ...]:
     """Targets of ``fault`` in ``tier``: those at least ``min_hops`` from the edge, or the
     farthest available when none is that deep; each generation's targets after the older
-    ones, filtered on their own."""
+    ones. Generations 1 and 2 are filtered on their own (as they always were); generation
+    3 against every target of the fault, so a shallow newcomer never enters a tier that
+    has deeper ones."""
     topo = _topology(topology_for(fault, tier))
     ft = FAULTS[fault]
     out: tuple[str, ...] = ()
     known: list[str] = []
     for generation in (1, 2, 3):
         grown = [t for t in targets_known(ft, topo, generation) if t not in known]
-        out += _deep_enough(topo, grown, tier)
+        out += _deep_enough(topo, grown, tier, ft.targets(topo) if generation >= 3 else None)
         known += grown
     return out
 
 
-def _deep_enough(topo: Topology, found: list[str], tier: str) -> tuple[str, ...]:
-    """``found`` at least ``min_hops`` deep, or the deepest when none is (targets added
-    later are filtered on their own, so they never change an older target list)."""
+def _deep_enough(topo: Topology, found: list[str], tier: str,
+                 against: list[str] | None = None) -> tuple[str, ...]:
+    """``found`` at least ``min_hops`` deep, or as deep as the deepest of ``against``
+    (default ``found``) when none is that deep (targets added later are filtered on their
+    own, so they never change an older target list)."""
     if not found:
         return ()
-    depth = {t: hops(topo, t) for t in found}
-    need = min(TIER_KNOBS[tier].min_hops, max(depth.values()))
-    return tuple(t for t in found if depth[t] >= need)
+    deepest = max(hops(topo, t) for t in (against or found))
+    need = min(TIER_KNOBS[tier].min_hops, deepest)
+    return tuple(t for t in found if hops(topo, t) >= need)
 
 
 def dev_target(fault: str, tier: str) -> str | None:
