@@ -32,7 +32,11 @@ def test_catalog_has_forty_faults_across_every_family() -> None:
         assert ft.title and ft.sees and ft.wrong_fixes
     assert set(by_family) == ISSUE_FAMILIES == set(FAMILIES)
     assert by_family["rogue_agent"] >= 5
-    assert len({ft.category for ft in FAULTS.values()}) == len(FAULTS)  # one kind per fault
+    # one kind per fault, up to generation 2; generation 3 files its mechanisms under kinds
+    # the taxonomy has, so list_categories reads the same for every older id
+    older = [ft for ft in FAULTS.values() if ft.generation <= 2]
+    assert len({ft.category for ft in older}) == len(older)
+    assert {ft.category for ft in FAULTS.values()} == {ft.category for ft in older}
     assert set(categories()) == {ft.category for ft in FAULTS.values()}
     assert not any(c.startswith("distractor") for c in categories())
 

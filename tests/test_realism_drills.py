@@ -1,5 +1,6 @@
 """Drills written from public postmortems with the later mechanisms (per-pod versions,
-internal mTLS, bot-shipped edge rules, partial capacity removal): each file validates, the
+internal mTLS, bot-shipped edge rules, partial capacity removal, replication under write
+load, autoscaler thrash, a blinded log pipeline): each file validates, the
 oracle solves it, and a runbook heuristic fails it at medium and at hard."""
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from warroom.scenarios.files import examples, load, parse, validate
 from warroom.scenarios.spec import Scenario
 
 DRILLS = ("knight-2012-flag-old-server", "epic-2021-internal-cert",
-          "cloudflare-2019-edge-rules", "aws-s3-2017-partial-capacity")
+          "cloudflare-2019-edge-rules", "aws-s3-2017-partial-capacity",
+          "gitlab-2017-replication-write-load", "slack-2021-autoscaler-thrash",
+          "debug-logging-blind-pipeline")
 
 
 def _path(name: str) -> Path:

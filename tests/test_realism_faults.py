@@ -75,7 +75,11 @@ def test_rolling_back_a_mixed_version_service_takes_it_down() -> None:
         assert out["second"]["error_after"] > 0.9 > out["second"]["error_before"], out
 
 
-@pytest.mark.parametrize("name", LATER)
+# a runbook rule covers it (CPU pinned after a release), see test_realism_generation3
+RUNBOOK_COVERED = frozenset({"verbose_logging_release"})
+
+
+@pytest.mark.parametrize("name", [n for n in LATER if n not in RUNBOOK_COVERED])
 def test_a_runbook_heuristic_misses_later_faults_on_medium_and_hard(name: str) -> None:
     wins = 0
     sample = [catalog.build(name, catalog.targets_for(name, tier)[-1], tier, 4)

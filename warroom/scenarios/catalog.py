@@ -5,9 +5,9 @@ topology, onset, second fault (hard), red herrings, split and seed all follow fr
 by stable arithmetic (``noise.bits`` of the id's parts), never from the order of the catalog.
 Second faults and red herrings are picked by rendezvous hashing over what the id's own
 generation knows: fault types and targets added later (``FaultType.generation``,
-``more_targets``) get new ids of their own and are never offered to an older id, so adding
-them changes no existing scenario; every result stores its scenario spec, so any past number
-can be reproduced exactly.
+``more_targets``, ``newer_targets``) get new ids of their own and are never offered to an
+older id, so adding them changes no existing scenario; every result stores its scenario
+spec, so any past number can be reproduced exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from ..world import noise
 from ..world.faults import FAULTS
+from ..world.faults.base import targets_known
 from ..world.faults.distractors import DISTRACTORS
 from ..world.topology import TOPOLOGIES, Topology
 from .spec import FaultSpec, Scenario
@@ -26,6 +27,9 @@ from .tiers import TIERS as TIER_KNOBS
 TIERS = TIER_NAMES
 # Faults that reshape traffic, quota or nodes for the whole system: never combined.
 SOLO = frozenset({"traffic_spike", "pod_quota_exhausted", "noisy_neighbour"})
+# Faults that set the autoscaler's policy: never two in one scenario.
+AUTOSCALER = frozenset({"rogue_autoscaler", "rogue_bluffing_autoscaler",
+                        "autoscaler_readiness_thrash"})
 
 
 @lru_cache(maxsize=4)
@@ -60,22 +64,31 @@ def hops(topo: Topology, component: str) -> int:
 @lru_cache(maxsize=512)
 def targets_for(fault: str, tier: str) -> tuple[str, ...]:
     """Targets of ``fault`` in ``tier``: those at least ``min_hops`` from the edge, or the
-    farthest available when none is that deep."""
+    farthest available when none is that deep; each generation's targets after the older
+    ones. Generations 1 and 2 are filtered on their own (as they always were); generation
+    3 against every target of the fault, so a shallow newcomer never enters a tier that
+    has deeper ones."""
     topo = _topology(topology_for(fault, tier))
     ft = FAULTS[fault]
-    first = ft.first_targets(topo) if ft.first_targets else ft.targets(topo)
-    later = [t for t in ft.targets(topo) if t not in first]
-    return _deep_enough(topo, first, tier) + _deep_enough(topo, later, tier)
+    out: tuple[str, ...] = ()
+    known: list[str] = []
+    for generation in (1, 2, 3):
+        grown = [t for t in targets_known(ft, topo, generation) if t not in known]
+        out += _deep_enough(topo, grown, tier, ft.targets(topo) if generation >= 3 else None)
+        known += grown
+    return out
 
 
-def _deep_enough(topo: Topology, found: list[str], tier: str) -> tuple[str, ...]:
-    """``found`` at least ``min_hops`` deep, or the deepest when none is (targets added
-    later are filtered on their own, so they never change an older target list)."""
+def _deep_enough(topo: Topology, found: list[str], tier: str,
+                 against: list[str] | None = None) -> tuple[str, ...]:
+    """``found`` at least ``min_hops`` deep, or as deep as the deepest of ``against``
+    (default ``found``) when none is that deep (targets added later are filtered on their
+    own, so they never change an older target list)."""
     if not found:
         return ()
-    depth = {t: hops(topo, t) for t in found}
-    need = min(TIER_KNOBS[tier].min_hops, max(depth.values()))
-    return tuple(t for t in found if depth[t] >= need)
+    deepest = max(hops(topo, t) for t in (against or found))
+    need = min(TIER_KNOBS[tier].min_hops, deepest)
+    return tuple(t for t in found if hops(topo, t) >= need)
 
 
 def dev_target(fault: str, tier: str) -> str | None:
@@ -97,13 +110,9 @@ def _pairs(generation: int = 1) -> tuple[tuple[str, str], ...]:
     of ``generation`` or earlier, so a newer fault type never changes an older id."""
     topo = _topology("shop")
 
-    def known(f: str) -> list[str]:  # targets an id of ``generation`` may pair with
-        first = FAULTS[f].first_targets
-        return FAULTS[f].targets(topo) if generation > 1 or first is None else first(topo)
-
     return tuple((f, t) for f in sorted(FAULTS) if "shop" in FAULTS[f].topologies
                  and f not in SOLO and FAULTS[f].generation <= generation
-                 for t in known(f) if not held_out(f, t))
+                 for t in targets_known(FAULTS[f], topo, generation) if not held_out(f, t))
 
 
 def _below(topo: Topology, name: str) -> set[str]:
@@ -135,7 +144,8 @@ def second_fault(fault: str, target: str, sid: str, variant: int) -> tuple[str, 
     family = FAULTS[fault].family
     rogue = variant % 2 == 0 and family != "rogue_agent"
     pool = [(f, t) for f, t in _pairs(FAULTS[fault].generation) if FAULTS[f].family != family
-            and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue]
+            and independent(topo, target, t) and (FAULTS[f].family == "rogue_agent") == rogue
+            and not {fault, f} <= AUTOSCALER]
     return _rendezvous(pool, sid, 2) if pool else None
 
 

@@ -45,6 +45,9 @@ OOD_COMBOS = frozenset({
     ("rogue_cost_optimizer", "orders"),
     ("bot_config_push", "payments"), ("old_pod_after_migration", "catalog"),
     ("scaled_to_zero", "payments"),
+    # generation 3: one target of each new fault type, one added target of an older one
+    ("replica_lag_write_load", "notifications"), ("verbose_logging_release", "orders"),
+    ("autoscaler_readiness_thrash", "payments"), ("recreate_rollout_outage", "worker"),
 })
 
 

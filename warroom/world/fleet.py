@@ -87,6 +87,30 @@ def autoscale_cost_cut(world: World, agent: Any) -> None:
     autoscale(world, agent, skip=target)
 
 
+@policy("autoscaler:replace_unready")
+def autoscale_replace_unready(world: World, agent: Any) -> None:
+    """Holds the target at its ``desired`` replica count and, like an instance group's
+    health check, replaces pods that have failed readiness for longer than ``grace_s``;
+    every other deployment is scaled as usual."""
+    target, desired = agent.hidden["target"], int(agent.hidden["desired"])
+    grace = float(agent.hidden.get("grace_s", 120.0))
+    born = {p.name: p.created_at for p in world.head.services[target].pods}
+    stuck = [p for p in world.snapshot()[target].pods
+             if not p.ready and world.now - born.get(p.name, world.now) > grace]
+    have = world.head.services[target].replicas
+    if stuck:
+        ops.scale(world, target, max(have - len(stuck), 0), agent.name)
+        ops.scale(world, target, max(have, desired), agent.name)
+        world.log_audit(agent.name, "replace", target, f"{len(stuck)} pods replaced",
+                        f"readiness failing for over {grace:.0f}s; replacing unhealthy pods "
+                        f"to keep {desired} replicas")
+    elif have < desired:
+        ops.scale(world, target, desired, agent.name)
+        world.log_audit(agent.name, "scale", target, f"replicas {have} -> {desired}",
+                        f"below desired capacity of {desired} set during the load peak")
+    autoscale(world, agent, skip=target)
+
+
 @policy("deploy-bot:benign")
 def deploy_bump(world: World, agent: Any) -> None:
     """Ships an approved, harmless dependency update now and then."""

@@ -110,7 +110,7 @@ class Transaction:
     locks: str
     cpu_share: float = 0.0  # of the database's CPU this session burns
     write_gb_per_h: float = 0.0  # bulk writes growing the data volume
-    lag_s_per_min: float = 0.0  # on a standby: replay held back by this query
+    lag_s_per_min: float = 0.0  # standby: replay held back; primary: WAL beyond replay
 
 
 @dataclass

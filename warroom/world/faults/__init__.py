@@ -18,10 +18,13 @@ from . import (  # noqa: F401  (each module registers its faults)
     external,
     network,
     queue,
+    replication,
     rogue,
     rogue_subtle,
     rollout,
     security,
+    thrash,
+    verbose_logging,
 )
 from .base import FAULTS, Evidence, FaultType, Truth, WrongFix, register
 

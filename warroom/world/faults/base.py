@@ -76,10 +76,11 @@ Resolved = Callable[[World, Truth], bool]
 class FaultType:
     """A kind of fault. ``targets(topology)`` lists where it can be injected; ``sees`` is
     what the on-call engineer observes and ``wrong_fixes`` what tempting fixes do (both for
-    the generated docs). ``generation`` is 2 for fault types added after the catalog's first
-    release: they never become the second fault or the pick of an older id.
-    ``more_targets`` are targets added later to an older fault type; ``register`` makes
-    ``targets`` list them after the first ones and keeps those as ``first_targets``."""
+    the generated docs). ``generation`` is 2 or 3 for fault types added after the catalog's
+    first release: they never become the second fault or the pick of an older id.
+    ``more_targets`` are targets added in generation 2 to an older fault type and
+    ``newer_targets`` those added in generation 3; ``register`` makes ``targets`` list them
+    after the first ones and keeps those as ``first_targets`` (see ``targets_known``)."""
 
     name: str
     family: str
@@ -93,6 +94,7 @@ class FaultType:
     topologies: tuple[str, ...] = ("shop", "startup")
     generation: int = 1
     more_targets: Callable[[Topology], list[str]] | None = None
+    newer_targets: Callable[[Topology], list[str]] | None = None
     first_targets: Callable[[Topology], list[str]] | None = None
 
 
@@ -104,16 +106,24 @@ def register(ft: FaultType) -> FaultType:
         raise ValueError(f"fault {ft.name!r} registered twice")
     if ft.family not in FAMILIES or not ft.category.startswith(ft.family + "/"):
         raise ValueError(f"fault {ft.name!r}: category {ft.category!r} outside its family")
-    targets = ft.targets
-    if ft.more_targets is not None:
-        first, more = ft.targets, ft.more_targets
+    groups = [g for g in (ft.targets, ft.more_targets, ft.newer_targets) if g is not None]
 
-        def targets(topo: Topology) -> list[str]:
-            return list(dict.fromkeys([*first(topo), *more(topo)]))
+    def targets(topo: Topology) -> list[str]:
+        return list(dict.fromkeys(t for g in groups for t in g(topo)))
 
     FAULTS[ft.name] = dataclasses.replace(ft, inject=_searching(ft.inject), targets=targets,
                                           first_targets=ft.targets)
     return FAULTS[ft.name]
+
+
+def targets_known(ft: FaultType, topo: Topology, generation: int) -> list[str]:
+    """The targets of ``ft`` that an id of ``generation`` knows: the first ones, plus the
+    generation-2 ``more_targets`` from generation 2, plus ``newer_targets`` from 3."""
+    first = ft.first_targets or ft.targets
+    if generation <= 1:
+        return first(topo)
+    groups = [first, ft.more_targets] + ([ft.newer_targets] if generation >= 3 else [])
+    return list(dict.fromkeys(t for g in groups if g is not None for t in g(topo)))
 
 
 _PARAM = re.compile(r"""params(?:\.get\(|\[)\s*["'](\w+)["']""")
@@ -150,6 +160,11 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
 
 
 # -- targets ----------------------------------------------------------------------------------
+def named(*names: str) -> Callable[[Topology], list[str]]:
+    """The given components, those the topology has."""
+    return lambda topo: [n for n in names if n in topo.names]
+
+
 def kinds(*wanted: str) -> Callable[[Topology], list[str]]:
     """Components of the given kinds."""
     return lambda topo: [c.name for c in topo.components if c.kind in wanted]

@@ -18,6 +18,7 @@ from .base import (
     WrongFix,
     call,
     config_text,
+    named,
     path_to_edge,
     person,
     register,
@@ -119,6 +120,8 @@ def inject_scaled_to_zero(world: World, target: str, params: dict[str, Any]) -> 
                   {"service": target}),
          Evidence("query_metrics", "ready_pods", "no ready pods",
                   {"service": target, "metric": "ready_pods", "minutes": 60}),
+         Evidence("queue_stats", "consumers=0", "nothing consumes the topic")
+         if world.topology[target].kind == "worker" else
          Evidence("search_logs", "no healthy upstream", "the gateway finds nothing to call",
                   {"service": target, "level": "ERROR"})),
         (call("scale_service", service=target, replicas=base),),
@@ -140,7 +143,8 @@ register(FaultType(
     "by a person",
     "Restarting or rolling back a deployment with no replicas starts nothing",
     route_services, inject_scaled_to_zero, resolved_scaled_to_zero,
-    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names],
+    newer_targets=named("api-gateway", "worker")))
 
 
 # -- noisy neighbour --------------------------------------------------------------------------
@@ -195,7 +199,8 @@ register(FaultType(
     "High latency and load shedding on one service while its CPU limit is not reached; all "
     "its pods on one node; that node's CPU taken by other tenants",
     "Rolling back or raising limits does not move the pods off the starved node",
-    neighbour_targets, inject_noisy_neighbour, resolved_noisy_neighbour, topologies=("shop",)))
+    neighbour_targets, inject_noisy_neighbour, resolved_noisy_neighbour, topologies=("shop",),
+    newer_targets=named("api-gateway")))
 
 
 # -- pod quota exhausted ----------------------------------------------------------------------
@@ -251,4 +256,5 @@ register(FaultType(
     "CPU saturated on one service during a surge, the autoscaler's scale-ups failing with "
     "'exceeded quota', another workload scaled far above normal by hand",
     "Restarting needs a surge pod the quota refuses; rolling back changes nothing",
-    quota_targets, inject_quota, resolved_quota, topologies=("shop",)))
+    quota_targets, inject_quota, resolved_quota, topologies=("shop",),
+    newer_targets=named("orders", "notifications")))

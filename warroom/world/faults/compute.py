@@ -21,6 +21,7 @@ from .base import (
     kinds,
     lang_token,
     live_behavior,
+    named,
     path_to_edge,
     person,
     pick,
@@ -114,7 +115,8 @@ register(FaultType(
     "OOMKilled restarts right after start (exit code 137), pods never ready, a resources "
     "change in the deployment's events",
     "Restarting or scaling out starts more pods under the same limit",
-    app_services, inject_oom_limit, resolved_oom_limit))
+    app_services, inject_oom_limit, resolved_oom_limit,
+    newer_targets=named("worker", "api-gateway")))
 
 
 # -- memory leak ------------------------------------------------------------------------------
@@ -154,7 +156,8 @@ register(FaultType(
     "Pods restarting with OOMKilled, memory climbing in a sawtooth, errors while pods restart",
     "Restarting or raising the memory limit only delays the next OOM kill",
     lambda topo: [n for n in app_services(topo) if topo[n].replicas >= 3],
-    inject_mem_leak, resolved_mem_leak))
+    inject_mem_leak, resolved_mem_leak,
+    newer_targets=named("api-gateway")))
 
 
 # -- CPU hot loop (pathological regex) --------------------------------------------------------
@@ -208,6 +211,10 @@ SYNC_COMMITS = ("Render PDF receipts synchronously in the request path",
                 "Fetch avatars from object storage while rendering")
 
 
+BUSY_WORDS = {"python": "WORKER TIMEOUT", "go": "all worker threads busy",
+              "java": "all worker threads busy"}
+
+
 def thread_targets(topo: Any) -> list[str]:
     return [c.name for c in topo.components if c.kind == "service" and c.threads <= 64]
 
@@ -223,6 +230,7 @@ def inject_thread_pool(world: World, target: str, params: dict[str, Any]) -> Tru
                       pick(world, SYNC_COMMITS, noise.sid(target)))
     prev = previous_release(world, target)
     threads = comp.threads
+    busy = lang_token(world, target, BUSY_WORDS)
     return Truth(
         "thread_pool_exhaustion", "compute", "compute/thread_pool", target, rid,
         path_to_edge(world, target),
@@ -230,8 +238,8 @@ def inject_thread_pool(world: World, target: str, params: dict[str, Any]) -> Tru
                   {"service": target, "metric": "thread_saturation", "minutes": 60}),
          Evidence("list_deploys", rid, "the release that made requests slow",
                   {"service": target}),
-         Evidence("search_logs", "WORKER TIMEOUT", "workers timing out",
-                  {"service": target, "query": "WORKER TIMEOUT", "minutes": 30})),
+         Evidence("search_logs", busy, "workers timing out",
+                  {"service": target, "query": busy, "minutes": 30})),
         (call("rollback_deploy", service=target, to_release=prev),),
         params={"mult": mult}, team=comp.team,
         wrong=(WrongFix(call("set_config", service=target, key="WORKER_THREADS",
@@ -252,7 +260,8 @@ register(FaultType(
     "stays low; python services also hold their DB connections and the pool runs out",
     "More threads hold more database connections; restarting refills the pool with the same "
     "slow requests",
-    thread_targets, inject_thread_pool, resolved_thread_pool))
+    thread_targets, inject_thread_pool, resolved_thread_pool,
+    newer_targets=named("auth", "payments")))
 
 
 # -- garbage collection pressure --------------------------------------------------------------

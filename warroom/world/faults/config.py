@@ -18,6 +18,7 @@ from .base import (
     config_text,
     kinds,
     lang_token,
+    named,
     path_to_edge,
     person,
     pick,
@@ -140,7 +141,8 @@ register(FaultType(
     "Every call to one dependency fails at once (name not resolved or connection refused) "
     "while that dependency is healthy for its other clients",
     "Restarting the dependency or the caller keeps the wrong address",
-    host_callers, inject_wrong_host, resolved_wrong_host))
+    host_callers, inject_wrong_host, resolved_wrong_host,
+    newer_targets=named("api-gateway")))
 
 
 # -- rate limit too low -----------------------------------------------------------------------
@@ -298,4 +300,5 @@ register(FaultType(
     "CPU idle",
     "Restarting or rolling back keeps the setting",
     route_services, inject_maintenance, resolved_maintenance,
-    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names],
+    newer_targets=named("api-gateway")))

@@ -22,6 +22,7 @@ from .base import (
     call,
     config_text,
     live_behavior,
+    named,
     path_to_edge,
     person,
     pick,
@@ -301,7 +302,8 @@ register(FaultType(
     "(no healthy upstream) on its routes",
     "Another restart or deploy under Recreate takes everything down again",
     recreate_targets, inject_recreate, resolved_recreate,
-    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names]))
+    more_targets=lambda topo: [n for n in ("payments",) if n in topo.names],
+    newer_targets=named("worker", "api-gateway")))
 
 
 # -- a feature flag turning on a broken path --------------------------------------------------

@@ -19,6 +19,7 @@ from .base import (
     app_services,
     call,
     config_text,
+    named,
     path_to_edge,
     person,
     register,
@@ -124,7 +125,8 @@ register(FaultType(
     "Errors on one service since a release authored by the deploy bot with no approving "
     "review; after a rollback, the bot's audit log shows the same release shipped again",
     "A rollback alone is undone by the bot's next cycle",
-    route_services, inject_rogue_deploy_bot, resolved_rogue_deploy_bot))
+    route_services, inject_rogue_deploy_bot, resolved_rogue_deploy_bot,
+    newer_targets=named("payments", "api-gateway")))
 
 
 # -- LB tuner routing to a draining pool ------------------------------------------------------
@@ -205,7 +207,8 @@ register(FaultType(
     "OOMKilled pods right after start, a resources change made by the cost optimizer in the "
     "audit log and the deployment's events",
     "Restoring the limit alone is undone at the optimizer's next cycle",
-    app_services, inject_rogue_cost_optimizer, resolved_rogue_cost_optimizer))
+    app_services, inject_rogue_cost_optimizer, resolved_rogue_cost_optimizer,
+    newer_targets=named("worker", "api-gateway")))
 
 
 # -- config sync reverting a fix --------------------------------------------------------------

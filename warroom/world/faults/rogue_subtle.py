@@ -27,6 +27,7 @@ from .base import (
     WrongFix,
     app_services,
     call,
+    named,
     path_to_edge,
     register,
     stopped,
@@ -150,4 +151,5 @@ register(FaultType(
     "only' lines, one resources change made when the deployment went over budget",
     "Restoring the limit alone puts the deployment over budget again and the optimizer "
     "cuts it at its next cycle",
-    app_services, inject_rogue_sleeper_optimizer, resolved_rogue_sleeper_optimizer))
+    app_services, inject_rogue_sleeper_optimizer, resolved_rogue_sleeper_optimizer,
+    newer_targets=named("worker", "api-gateway")))

@@ -138,12 +138,17 @@ class DatastoreFlow:
         for caller in clients:
             cm, cs = self.m[caller], st.services[caller]
             pool = float(cs.config.get("DB_POOL_SIZE", 10))
+            if cs.config.get("DB_POOL_PREFILL") is True:  # whole pools, and pods retrying
+                conns += pool * (cm.ready + stores.PREFILL_RETRY_SHARE * (
+                    len(cm.pods) - cm.ready))
+                continue
             conns += cm.ready * min(pool, max(pool * 0.5, cm.pool_in_use / max(cm.ready, 1)))
         conns += len(db.transactions) + sum(1 for j in db.jobs.values() if j.db_cpu_share > 0)
         refused = max(0.0, 1.0 - max_conn / conns) if conns > max_conn else 0.0
         disk = stores.disk_used_gb(db, st.since, t)
         disk_full = disk >= float(cfg.get("disk_gb", 500))
-        lag = stores.replica_lag_s(db, st.since, t) if db.replica_of else 0.0
+        lag = stores.replica_lag_s(db, st.since, t, st.databases.get(db.replica_of)) \
+            if db.replica_of else 0.0
         m.extra.update(connections=min(conns, max_conn), connections_wanted=conns,
                        max_connections=max_conn, disk_used_gb=min(disk, float(
                            cfg.get("disk_gb", 500))), replication_lag_s=lag,

@@ -201,8 +201,24 @@ class _Solver(DatastoreFlow):
                     known = by_release[(pod.release, id(born))] = (
                         b, fail, holds_still(c, svc, b, fail))
                 pods.append((pod, *known))
+            if svc.config.get("DB_POOL_PREFILL") is True:
+                pods = self._prefill(c, svc, pods)
             plan.append((c, svc, pods))
         return plan
+
+    def _prefill(self, c: Component, svc: Service, pods: list[Any]) -> list[Any]:
+        """A service that opens its whole DB pool before it reports ready: pods past the
+        database's connection headroom (oldest first) exit at start-up."""
+        st = self.st
+        db = next((d.target for d in c.deps if d.kind == "db"), None)
+        if db is None:
+            return pods
+        fit = stores.prefill_fit(self.topo, st, c.name, db)
+        staying = sorted((p for p in pods if p[0].deleted_at is None),
+                         key=lambda p: p[0].created_at)
+        over = {id(p[0]) for p in staying[fit:]}
+        return [(pod, b, stores.PREFILL_REFUSED if id(pod) in over and fail is None else fail,
+                 still and id(pod) not in over) for pod, b, fail, still in pods]
 
     def mean_b(self, name: str, key: str, default: float = 1.0) -> float:
         """Mean over ready pods of a numeric behavior (pods without it count ``default``)."""

@@ -24,5 +24,6 @@ def checkpoint(world: Any, old: State, new: State) -> None:
         frozen = copy.copy(db)
         frozen.disk_used_gb = stores.disk_used_gb(db, old.since, t)
         if db.replica_of:
-            frozen.replica_lag0_s = stores.replica_lag_s(db, old.since, t)
+            frozen.replica_lag0_s = stores.replica_lag_s(
+                db, old.since, t, old.databases.get(db.replica_of))
         new.databases[name] = frozen

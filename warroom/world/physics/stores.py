@@ -12,7 +12,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..state import Cache, Database, Edge, Provider, Table, Topic
+from ..state import Cache, Database, Edge, Provider, State, Table, Topic
+from ..topology import Topology
 
 STATEMENT_TIMEOUT_MS = 30000.0
 LOCK_TIMEOUT_MS = 10000.0
@@ -21,6 +22,9 @@ WRITE_SHARE = 0.6
 CATCH_UP_S_PER_MIN = 300.0
 STALE_READ_LAG_S = 30.0
 MISS_COST = 20.0  # a cache miss runs the query the cache was shielding: dearer than average
+PREFILL_RETRY_SHARE = 0.5  # of its pool a pod failing its pool warm-up holds while retrying
+PREFILL_REFUSED = ("FATAL:  sorry, too many clients already (DB pool warm-up before "
+                   "readiness)")
 
 
 @dataclass(slots=True)
@@ -100,13 +104,28 @@ def replica_serving(db: Database, config: dict[str, object]) -> bool:
     return db.replica_up and config.get("hot_standby", "on") == "on"
 
 
-def replica_lag_s(db: Database, since: float, t: float) -> float:
+def replica_lag_s(db: Database, since: float, t: float, primary: Database | None = None) -> float:
     """Replay lag grows while something holds replay back (a conflicting query on the
-    standby, a stalled receiver) and catches up at ``CATCH_UP_S_PER_MIN`` otherwise."""
+    standby, a stalled receiver) or while a session on the ``primary`` writes WAL faster
+    than the standby replays it, and catches up at ``CATCH_UP_S_PER_MIN`` otherwise."""
     growth = db.replica_lag_growth_s_per_min + sum(tx.lag_s_per_min for tx in db.transactions)
+    if primary is not None:
+        growth += sum(tx.lag_s_per_min for tx in primary.transactions)
     if growth <= 0:
         growth = -CATCH_UP_S_PER_MIN
     return max(0.0, db.replica_lag0_s + growth * (t - since) / 60.0)
+
+
+def prefill_fit(topo: Topology, st: State, service: str, db: str) -> int:
+    """How many pods of ``service`` can open their whole DB pool (``DB_POOL_PREFILL``) in the
+    connection slots of ``db`` that its other clients leave (each holding at least half of
+    its pool, as in the database's own accounting)."""
+    max_conn = float(st.services[db].config.get("max_connections", 300))
+    others = sum(st.services[c].replicas * float(st.services[c].config.get("DB_POOL_SIZE", 10))
+                 * 0.5 for c in topo.callers_of(db) if c != service)
+    others += len(st.databases[db].transactions)
+    pool = float(st.services[service].config.get("DB_POOL_SIZE", 10))
+    return max(0, int((max_conn - others) // max(pool, 1.0)))
 
 
 def broken_share(db: Database, service: str) -> tuple[float, str]:

@@ -4,6 +4,10 @@ Each minute a component logs a few lines: error lines drawn from its failure cau
 proportion to their rates, info lines at a steady trickle, and anything discrete that
 happened then (restarts, config changes, crashes). Sampling is counter-based, so the same
 minute always yields the same lines.
+
+Lines reach search through the log pipeline: while a service's code writes more than the
+node shippers forward (``log_volume_mult`` above ``SHIPPER_HEADROOM``), the pipeline falls
+further behind and a search sees only what has been shipped (``shipping_delay_s``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from .messages import INFO_LINES, error_text
 
 MAX_ERRORS_PER_MIN = 4
 INFO_PER_MIN = 2
+SHIPPER_HEADROOM = 4.0  # the shippers keep up with this many times a service's usual volume
 
 
 def _client_ip(seed: int, *k: int) -> str:
@@ -166,7 +171,38 @@ def _minute_lines(world: World, name: str, t: float, span: float
             u = world.wallclock(t) - span + noise.unit(seed, noise.sid(name), minute, i, 5) * span
             out.append((u, "INFO", _line(world, comp, u, "INFO", msg,
                                          noise.hexid(seed, 12, minute, i, 6))))
+        if any(b.get("log_volume_mult") for b in _behaviors(world, name, t)):
+            u = world.wallclock(t) - span * 0.3
+            out.append((u, "INFO", _line(world, comp, u, "INFO", REQUEST_DUMP.format(
+                n=noise.bits(seed, noise.sid(name), minute, 7) % 90000 + 10000),
+                noise.hexid(seed, 12, minute, 8))))
     return out + _records(world, comp, t, span)
+
+
+REQUEST_DUMP = ('request dump: headers={{"content-type": "application/json", "x-request-id": '
+                '"..."}} body={{"items": [...], "customer": {{...}}}} ({n} bytes)')
+
+
+def shipping_delay_s(world: World, name: str, t: float) -> float:
+    """How far behind the log pipeline is for ``name`` at ``t``: while its pods write ``v``
+    times their usual volume and the shippers forward ``SHIPPER_HEADROOM`` times it, the
+    backlog grows by ``1 - headroom / v`` seconds of log per second since that code went
+    live; it drains once the code is gone."""
+    st = world.at(t)
+    svc = st.services.get(name)
+    if svc is None or world.topology[name].kind not in ("service", "gateway", "worker"):
+        return 0.0
+    loud = [(float(b["log_volume_mult"]), st.releases[p.release].deployed_at)
+            for p in svc.pods if p.alive(t) and p.release in st.releases
+            for b in [st.releases[p.release].behavior] if b.get("log_volume_mult")]
+    if not loud:
+        return 0.0
+    alive = sum(1 for p in svc.pods if p.alive(t))
+    volume = 1.0 + sum(v - 1.0 for v, _ in loud) / max(alive, 1)
+    if volume <= SHIPPER_HEADROOM:
+        return 0.0
+    since = min(at for _, at in loud)
+    return (1.0 - SHIPPER_HEADROOM / volume) * max(0.0, t - since)
 
 
 def _records(world: World, comp: Any, t: float, span: float) -> list[tuple[float, str, str]]:
@@ -311,7 +347,11 @@ def _nginx_lines(world: World, t: float, span: float) -> list[tuple[float, str, 
 
 def search(world: World, name: str, start: float, end: float, query: str | None,
            level: str | None, limit: int) -> tuple[list[tuple[float, str, str]], int]:
-    """Matching lines newest first (at most ``limit``) and how many matched in total."""
+    """Matching lines newest first (at most ``limit``) and how many matched in total: the
+    lines the log pipeline has shipped by ``end``."""
+    end -= shipping_delay_s(world, name, end)
+    if end <= start:
+        return [], 0
     lines: list[tuple[float, str, str]] = []
     t = (end // 60) * 60
     if end > t:
