@@ -127,6 +127,9 @@ class StructuredIncidentEnv(gym.Env[np.ndarray, np.int64]):
         calls = board.calls(ACTIONS[index]) if valid else []
         if valid:
             board.taken(index)
+        if valid and not calls:  # a choice inside the face (the focus): no tool call
+            return self._obs(), 0.0, False, False, {"action": describe(index), "valid": True,
+                                                    "calls": []}
         total, names = 0.0, []
         res = None
         for call in calls or [ToolCall("invalid_action", {})]:

@@ -27,6 +27,7 @@ CURRICULUM: tuple[tuple[tuple[str, ...], float], ...] = (
 N_STEPS = 256  # env steps per rollout; a chunk is a whole number of rollouts
 DEFAULT_TIMESTEPS = 4096
 DEFAULT_WARM_EPISODES = 100
+DEFAULT_ROUNDS = 4  # behaviour cloning, then three DAgger rounds
 HYPER = {"learning_rate": 3e-4, "n_steps": N_STEPS, "batch_size": 64, "n_epochs": 4,
          "gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.0, "clip_range": 0.2}
 NET = [128, 128]
@@ -70,8 +71,8 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
               seed: int = 0, chunk_rollouts: int = 2, resume: bool = True,
               progress: bool = True, warm_episodes: int = DEFAULT_WARM_EPISODES,
               hyper: dict[str, Any] | None = None, stop_after: int | None = None,
-              curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM
-              ) -> TrainResult:
+              curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM,
+              dagger_rounds: int = DEFAULT_ROUNDS) -> TrainResult:
     """Train, checkpointing after every chunk; see the module docstring. ``hyper``
     overrides PPO settings (``HYPER``); ``stop_after`` stops after that many chunks (a
     later call with ``resume`` continues the same run)."""
@@ -114,7 +115,8 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
         model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0,
                             policy_kwargs={"net_arch": NET}, **params)
         if warm_episodes > 0:
-            warm = warm_start(model, make_env(curriculum[-1][0]), warm_episodes, seed)
+            warm = warm_start(model, make_env(curriculum[-1][0]), warm_episodes, seed,
+                              rounds=dagger_rounds, progress=progress)
         model.save(str(ckpt / "latest.zip"))
         state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
                                           "chunks_done": 0, "curve": [], "warm": warm}))
@@ -162,22 +164,26 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
                                       "curriculum": [list(t) for t, _ in curriculum],
                                       "episodes": curve}, indent=1))
     curve_png = plot_curve(curve, out / "curve.png", curriculum,
-                           teacher=warm.get("teacher_score"))
+                           teacher=warm.get("expert_score"))
     return TrainResult(policy_path, curve_png, curve_json, n_chunks * chunk, len(curve))
 
 
-def warm_start(model: Any, env: Any, episodes: int, seed: int) -> dict[str, Any]:
-    """Behaviour-clone the structured runbook (``ppo_teacher``) into ``model``."""
-    from .ppo_teacher import clone, demonstrations
+def warm_start(model: Any, env: Any, episodes: int, seed: int, rounds: int = DEFAULT_ROUNDS,
+               progress: bool = False) -> dict[str, Any]:
+    """Behaviour cloning of the structured oracle, then DAgger (``ppo_imitation``)."""
+    from .ppo_imitation import imitate
 
-    obs, masks, actions, scores = demonstrations(env, episodes, seed)
-    losses = clone(model, obs, masks, actions, seed=seed)
-    return {"episodes": episodes, "samples": len(actions),
-            "teacher_score": round(sum(scores) / max(1, len(scores)), 4),
-            "loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4)}
+    bar, task = _progress(progress, episodes * rounds, 0, "imitation episodes")
+    try:
+        return imitate(model, env, episodes, rounds, seed,
+                       tick=None if bar is None else lambda: bar.advance(task))
+    finally:
+        if bar is not None:
+            bar.stop()
 
 
-def _progress(show: bool, total: int, done: int) -> tuple[Any, Any]:
+def _progress(show: bool, total: int, done: int, what: str = "PPO timesteps"
+              ) -> tuple[Any, Any]:
     if not show:
         return None, None
     from rich.console import Console
@@ -186,7 +192,7 @@ def _progress(show: bool, total: int, done: int) -> tuple[Any, Any]:
     bar = Progress("[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn(),
                    console=Console(stderr=True))
-    task = bar.add_task("PPO timesteps", total=total, completed=done)
+    task = bar.add_task(what, total=total, completed=done)
     bar.start()
     return bar, task
 
