@@ -130,6 +130,7 @@ class Dashboard:
         self.drift: dict[str, dict[str, list[Any]]] = {}  # config_drift: key -> [base, live]
         self.memory: dict[str, tuple[float, float]] = {}  # describe_pod: (used, limit) MiB
         self._hyps: list[Hypothesis] | None = None
+        self._mask: list[bool] | None = None
 
     # -- observing -------------------------------------------------------------------------
 
@@ -137,6 +138,7 @@ class Dashboard:
         """Keep what one tool output showed (nothing when the call failed)."""
         self.used += 1
         self._hyps = None
+        self._mask = None
         if not ok:
             return
         n, args = self.notes, call.arguments
@@ -279,8 +281,10 @@ class Dashboard:
     # -- actions ---------------------------------------------------------------------------
 
     def mask(self) -> list[bool]:
-        """Which of ``ACTIONS`` can be taken now."""
-        return [self._valid(a, i) for i, a in enumerate(ACTIONS)]
+        """Which of ``ACTIONS`` can be taken now (kept until the next absorb or taken)."""
+        if self._mask is None:
+            self._mask = [self._valid(a, i) for i, a in enumerate(ACTIONS)]
+        return list(self._mask)
 
     def _valid(self, a: Action, index: int) -> bool:
         if not self.slots:
@@ -442,6 +446,7 @@ class Dashboard:
     def taken(self, index: int) -> None:
         """Mark ``ACTIONS[index]`` as done (reads are not repeated, fixes not reapplied)."""
         a = ACTIONS[index]
+        self._mask = None
         if a.kind == "ranked" and a.name == "remediate":  # the same fix by another name
             h = self._ranked(a.slot)
             if h is not None and h.component in self.slots:

@@ -35,6 +35,7 @@ READ_FOR = {"search_logs": "logs", "get_config": "config", "list_pods": "pods",
             "list_deploys": "history"}
 
 
+SETTLE_S = 180.0
 SWEEPS = ("list_deploys", "list_issues", "get_events", "list_fleet_actions")
 ENABLING = ("drift", "history", "pods", "describe", "config", "logs", "errors", "saturation",
             "latency", "db_activity")
@@ -99,6 +100,7 @@ def _resolves(episode: Any, calls: list[ToolCall], truth: Truth) -> bool:
         _, _, ok, _ = run_tool(world, spec, call)
         if not ok:
             return False
+    world.advance(SETTLE_S)  # a rollout or a restart takes a while to replace the pods
     return bool(FAULTS[truth.fault].resolved(world, truth))
 
 
@@ -108,13 +110,16 @@ def fix_action(episode: Any, board: Dashboard, mask: list[bool], truth: Truth) -
     made = _made(episode.trace)
     todos = [[f for f in opt if not any(_same(c, f) for c in made)]
              for opt in (truth.fix, *truth.alternatives)]
+    slot = board.slots.index(truth.component) if truth.component in board.slots else -2
     candidates = [(i, board.calls(a)) for i, a in enumerate(ACTIONS)
                   if mask[i] and (a.kind == "fix" or (a.kind, a.name) == ("ranked", "remediate"))]
+    near = [(i, calls) for i, calls in candidates  # only fixes on the fault's own component
+            if ACTIONS[i].slot == slot or ACTIONS[i].kind == "ranked"]
     for i, calls in candidates:  # the next calls of a declared fix, in its order
         if calls and any(len(calls) <= len(todo) and all(
                 _same(c, f) for c, f in zip(calls, todo, strict=False)) for todo in todos):
             return i
-    for i, calls in candidates:
+    for i, calls in near:
         if calls and _resolves(episode, calls, truth):
             return i
     return None

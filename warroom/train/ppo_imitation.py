@@ -22,9 +22,9 @@ Data = tuple[list[Any], list[Any], list[int]]
 
 
 def collect(env: Any, episodes: int, seed: int, student: Any = None,
-            tick: Callable[[], None] | None = None) -> tuple[Data, list[float]]:
+            tick: Callable[[], None] | None = None) -> tuple[Data, list[dict[str, Any]]]:
     """Expert-labelled states from ``episodes`` runs: the expert drives when ``student`` is
-    None, else the student's greedy choice does. Returns the data and the episode scores."""
+    None, else the student's greedy choice does. Returns the data and the episodes' grades."""
     import numpy as np
 
     obs_l: list[Any] = []
@@ -46,7 +46,7 @@ def collect(env: Any, episodes: int, seed: int, student: Any = None,
                                              deterministic=True)[0])
             obs, _, term, trunc, info = env.step(action)
             done = term or trunc
-        scores.append(float((info.get("result") or {}).get("score", 0.0)))
+        scores.append(dict(info.get("result") or {}))
         if tick is not None:
             tick()
     return (obs_l, mask_l, act_l), scores
@@ -60,14 +60,17 @@ def imitate(model: Any, env: Any, episodes: int, rounds: int, seed: int,
     data: Data = ([], [], [])
     log = []
     for r in range(rounds):
-        (obs, masks, acts), scores = collect(env, episodes, seed * 1_009 + r,
+        (obs, masks, acts), grades = collect(env, episodes, seed * 1_009 + r,
                                              student=None if r == 0 else model, tick=tick)
         data[0].extend(obs)
         data[1].extend(masks)
         data[2].extend(acts)
         losses = clone(model, data[0], data[1], data[2], epochs=epochs, seed=seed + r)
         log.append({"round": r, "driver": "expert" if r == 0 else "student",
-                    "score": round(sum(scores) / max(1, len(scores)), 4),
+                    "score": round(sum(float(g.get("score", 0.0)) for g in grades)
+                                   / max(1, len(grades)), 4),
+                    "success": round(sum(bool(g.get("success")) for g in grades)
+                                     / max(1, len(grades)), 4),
                     "samples": len(data[2]), "loss_first": round(losses[0], 4),
                     "loss_last": round(losses[-1], 4)})
     return {"episodes": episodes, "rounds": log,
