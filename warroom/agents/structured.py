@@ -6,19 +6,29 @@ outputs of tools the agent called, and turns it into a fixed-size vector of floa
 component slot (the service map's order, up to ``MAX_COMPONENTS``) its kind, whether an
 alerting SLO routes to it, the last error rate, latency and saturation read, restarts and
 unready pods, a recent release, a fleet agent's change, a feature flag its team owns,
-error-tracker issues and error log lines, OOM and back-off events, which reads were done,
-and what the runbook's signature library makes of the evidence so far (best score and
-category family); then global flags (which sweeps were read, step budget used).
+error-tracker issues and error log lines, OOM and back-off events, config keys drifted from
+the baseline, memory near its limit, which reads were done and fixes applied, and what the
+runbook's signature library makes of the evidence so far (best score and category family);
+then global flags (which sweeps were read, step budget used, the top two hypotheses); then
+the focused component (see below): its slot features again and its best hypothesis's exact
+category.
 
-Actions are indices into ``ACTIONS``: global reads, per-component reads and fixes, a status
-update, paging the owner, and ``report`` over (component, category family); and shortcuts
-by rank: confirm, remediate or report the first or second hypothesis of the signature
+Actions are indices into ``ACTIONS``: global reads, per-component reads (logs, three
+metrics, pods, describe, config, db activity, release history, config drift) and fixes
+(the signature library's remediation, rollback to the release before the suspect one,
+restart, scale up, restore the drifted config keys to the baseline, double the memory
+limit read from a pod, pause the fleet agent that last changed the component), a status
+update, paging the owner, ``report`` over (component, category family), and the two-step
+verdict: ``focus`` on a component (no tool call), then ``verdict`` over every category of
+the taxonomy, a report naming the focused component and that exact category. Shortcuts by
+rank: confirm, remediate or report the first or second hypothesis of the signature
 library, and read the logs, config or release history of the first three alerting
 services (the same templates, addressed by rank instead of slot). A template
 fills its arguments from what was observed (the release before the suspect one, twice the
-ready pods, the signature library's fix); the mask hides templates whose arguments are not
-known yet, reads already done, fixes already applied, and the report until ``MIN_READS``
-reads were made (a report made blind is always wrong). Nothing reads the ground truth.
+ready pods, the baseline of a drifted key, the signature library's fix); the mask hides
+templates whose arguments are not known yet, reads already done, fixes already applied,
+and reports and the focus until ``MIN_READS`` reads were made (a report made blind is
+always wrong). Nothing reads the ground truth.
 """
 
 from __future__ import annotations

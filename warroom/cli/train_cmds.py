@@ -119,7 +119,7 @@ def register_train(app: typer.Typer) -> None:
         rounds: int | None = typer.Option(None, help="imitation rounds: behaviour cloning "
                                                      "of the oracle, then DAgger"),
         n_steps: int | None = typer.Option(None, help="PPO rollout length (env steps)"),
-        lr: float | None = typer.Option(None, help="PPO learning rate (default 3e-4)"),
+        lr: float | None = typer.Option(None, help="PPO learning rate (default 1e-4)"),
         n_epochs: int | None = typer.Option(None, help="PPO epochs per rollout (default 4)"),
         progress: bool = typer.Option(True, help="progress bars on stderr"),
     ) -> None:
