@@ -30,8 +30,8 @@ CURRICULUM: tuple[tuple[tuple[str, ...], float], ...] = (
     (("easy",), 0.25), (("easy", "medium"), 0.35), (("easy", "medium", "hard"), 0.40))
 N_STEPS = 256  # env steps per rollout; a chunk is a whole number of rollouts
 DEFAULT_TIMESTEPS = 2048
-DEFAULT_WARM_EPISODES = 150  # train episodes per imitation round
-DEFAULT_ROUNDS = 5  # behaviour cloning, then four DAgger rounds
+DEFAULT_WARM_EPISODES = 250  # train episodes per imitation round
+DEFAULT_ROUNDS = 6  # behaviour cloning, then five DAgger rounds
 # A gentle fine-tune: the imitation already chose well; PPO adjusts from the reward.
 HYPER = {"learning_rate": 1e-4, "n_steps": N_STEPS, "batch_size": 64, "n_epochs": 4,
          "gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.0, "clip_range": 0.1}
