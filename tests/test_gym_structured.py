@@ -16,8 +16,17 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import warroom.integrations.gym_env  # noqa: F401  (registers both faces)
-from warroom.agents.structured import ACTIONS, N_ACTIONS, N_FEATURES
+from warroom.agents.structured import (
+    ACTIONS,
+    FOCUS_FEATURES,
+    MAX_COMPONENTS,
+    MIN_READS,
+    N_ACTIONS,
+    N_FEATURES,
+    SLOT_FEATURES,
+)
 from warroom.integrations.structured_env import ENV_ID, StructuredIncidentEnv
+from warroom.train.ppo_expert import expert_action
 from warroom.train.ppo_teacher import teacher_action
 
 SCENARIO = "db_connection_leak/app/easy/v1"
@@ -60,7 +69,9 @@ def test_observation_changes_only_with_what_was_read() -> None:
     env = StructuredIncidentEnv(scenario=SCENARIO)
     obs0, _ = env.reset(seed=0)
     assert obs0.shape == (N_FEATURES,) and obs0.dtype == np.float32
-    assert np.count_nonzero(obs0[:-100]) == 0  # no component is known before the map
+    slots = MAX_COMPONENTS * SLOT_FEATURES
+    assert np.count_nonzero(obs0[:slots]) == 0  # no component is known before the map
+    assert np.count_nonzero(obs0[-FOCUS_FEATURES:]) == 0  # nor focused
     obs1, *_ = env.step(_index("global", "get_service_map"))
     obs2, *_ = env.step(_index("global", "list_categories"))
     assert np.count_nonzero(obs1) > np.count_nonzero(obs0)
@@ -129,3 +140,35 @@ def test_pickle_round_trip_keeps_the_episode() -> None:
     twin = pickle.loads(pickle.dumps(env))
     assert np.array_equal(twin.action_masks(), env.action_masks())
     assert twin.episode.state_hash() == env.episode.state_hash()
+
+
+def test_focus_then_verdict_names_the_exact_category() -> None:
+    env = StructuredIncidentEnv(scenario=SCENARIO)
+    env.reset(seed=0)
+    while env.dashboard is not None and env.dashboard._reads() < MIN_READS:
+        env.step(teacher_action(env.dashboard))
+    assert not any(env.action_masks()[i] for i, a in enumerate(ACTIONS) if a.kind == "verdict")
+    slot = env.dashboard.slots.index("app")
+    steps = len(env.episode.trace)
+    _, reward, term, _, info = env.step(_index("focus", "focus", slot))
+    assert info["valid"] and info["calls"] == [] and reward == 0.0 and not term
+    assert len(env.episode.trace) == steps  # a focus is no tool call
+    assert not env.action_masks()[_index("focus", "focus", slot)]  # chosen once
+    cat = env.episode.truths[0].category
+    verdict = next(i for i, a in enumerate(ACTIONS) if (a.kind, a.name) == ("verdict", cat))
+    assert env.action_masks()[verdict]
+    _, _, term, _, info = env.step(verdict)
+    assert term and info["result"]["report"]["category"] == cat
+    assert info["result"]["report"]["component"] == "app"
+
+
+def test_structured_oracle_solves_an_incident_the_face_can_express() -> None:
+    env = StructuredIncidentEnv(scenario=SCENARIO)
+    env.reset(seed=0)
+    done, info = False, {}
+    while not done:
+        action = expert_action(env)
+        assert env.action_masks()[action]
+        _, _, term, trunc, info = env.step(action)
+        done = term or trunc
+    assert info["result"]["success"], info["result"]["report"]

@@ -36,7 +36,8 @@ def test_short_training_beats_the_untrained_policy_on_held_out(tmp_path: Path) -
     from sb3_contrib.common.wrappers import ActionMasker
 
     result = train_ppo(make_env, tmp_path / "run", total_timesteps=64, seed=0,
-                       chunk_rollouts=1, progress=False, warm_episodes=12, hyper=TINY)
+                       chunk_rollouts=1, progress=False, warm_episodes=12, dagger_rounds=2,
+                       hyper=TINY)
     env = ActionMasker(make_env(("easy",)), lambda e: e.unwrapped.action_masks())
     untrained = MaskablePPO("MlpPolicy", env, seed=0, device="cpu",
                             policy_kwargs={"net_arch": NET}, **{**HYPER, **TINY})
@@ -45,13 +46,16 @@ def test_short_training_beats_the_untrained_policy_on_held_out(tmp_path: Path) -
     untrained_score = _mean_score(PPOPolicy(model=untrained), test)
     assert trained_score > untrained_score + 0.1, (trained_score, untrained_score)
     curve = json.loads(result.curve_json.read_text())
-    assert curve["warm_start"]["loss_last"] < curve["warm_start"]["loss_first"]
+    warm = curve["warm_start"]
+    assert warm["loss_last"] < warm["loss_first"]
+    assert [r["driver"] for r in warm["rounds"]] == ["expert", "student"]
+    assert warm["rounds"][1]["samples"] > warm["rounds"][0]["samples"]  # DAgger aggregates
     assert result.curve_path.exists() and result.curve_path.stat().st_size > 1000
 
 
 def test_same_seed_same_curve_and_resume_continues_the_same_run(tmp_path: Path) -> None:
     kw = {"total_timesteps": 96, "seed": 1, "chunk_rollouts": 1, "progress": False,
-          "warm_episodes": 2, "hyper": TINY}
+          "warm_episodes": 2, "dagger_rounds": 2, "hyper": TINY}
     a = train_ppo(make_env, tmp_path / "a", **kw)
     b_first = train_ppo(make_env, tmp_path / "b", stop_after=1, **kw)
     assert b_first.timesteps == 32
@@ -64,6 +68,20 @@ def test_same_seed_same_curve_and_resume_continues_the_same_run(tmp_path: Path) 
     assert json.loads(c.curve_json.read_text())["episodes"] != curve_a
 
 
+def test_a_rerun_with_other_ppo_settings_reuses_the_imitation(tmp_path: Path) -> None:
+    kw = {"total_timesteps": 32, "seed": 3, "chunk_rollouts": 1, "progress": False,
+          "warm_episodes": 2, "dagger_rounds": 2}
+    first = train_ppo(make_env, tmp_path / "r", hyper=TINY, **kw)
+    kept = (tmp_path / "r" / "checkpoints" / "imitation.json").read_text()
+    fresh = train_ppo(make_env, tmp_path / "fresh", hyper={**TINY, "n_epochs": 1}, **kw)
+    again = train_ppo(make_env, tmp_path / "r", hyper={**TINY, "n_epochs": 1}, **kw)
+    assert (tmp_path / "r" / "checkpoints" / "imitation.json").read_text() == kept
+    warm = json.loads(first.curve_json.read_text())["warm_start"]
+    assert json.loads(again.curve_json.read_text())["warm_start"] == warm
+    assert json.loads(again.curve_json.read_text())["episodes"] == \
+        json.loads(fresh.curve_json.read_text())["episodes"]
+
+
 def test_ppo_spec_and_cli_json(tmp_path: Path) -> None:
     spec = parse("ppo:/some/dir/policy.zip")
     assert spec.name == "ppo" and spec.kwargs == {"path": "/some/dir/policy.zip"}
@@ -73,7 +91,8 @@ def test_ppo_spec_and_cli_json(tmp_path: Path) -> None:
     out = tmp_path / "cli"
     res = CliRunner().invoke(app, ["train", "ppo", "--out", str(out), "--json",
                                    "--timesteps", "16", "--n-steps", "16",
-                                   "--warm-episodes", "2", "--eval-n", "1", "--no-progress"])
+                                   "--warm-episodes", "2", "--rounds", "1", "--eval-n", "1",
+                                   "--no-progress"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert Path(doc["policy_path"]).exists() and Path(doc["curve"]).exists()

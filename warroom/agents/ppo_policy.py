@@ -62,14 +62,19 @@ class PPOPolicy(Policy):
             raise RuntimeError("reset() first")
         if self.pending is not None:
             board.absorb(self.pending, observation.data, observation.ok)
-        if not self.queue:
+        for _ in range(len(ACTIONS)):  # a focus makes no call: choose again
+            if self.queue:
+                break
             mask = np.asarray(board.mask(), dtype=bool)
             obs = np.asarray(board.features(), dtype=np.float32)
             action, _ = self.model.predict(obs, action_masks=mask,
                                            deterministic=self.deterministic)
             index = int(action)
             calls = board.calls(ACTIONS[index]) if mask[index] else []
-            board.taken(index)
-            self.queue = calls or [ToolCall("invalid_action", {})]
+            if mask[index]:
+                board.taken(index)
+            self.queue = calls if calls or mask[index] else [ToolCall("invalid_action", {})]
+        if not self.queue:
+            self.queue = [ToolCall("invalid_action", {})]
         self.pending = self.queue.pop(0)
         return self.pending

@@ -6,19 +6,29 @@ outputs of tools the agent called, and turns it into a fixed-size vector of floa
 component slot (the service map's order, up to ``MAX_COMPONENTS``) its kind, whether an
 alerting SLO routes to it, the last error rate, latency and saturation read, restarts and
 unready pods, a recent release, a fleet agent's change, a feature flag its team owns,
-error-tracker issues and error log lines, OOM and back-off events, which reads were done,
-and what the runbook's signature library makes of the evidence so far (best score and
-category family); then global flags (which sweeps were read, step budget used).
+error-tracker issues and error log lines, OOM and back-off events, config keys drifted from
+the baseline, memory near its limit, which reads were done and fixes applied, and what the
+runbook's signature library makes of the evidence so far (best score and category family);
+then global flags (which sweeps were read, step budget used, the top two hypotheses); then
+the focused component (see below): its slot features again and its best hypothesis's exact
+category.
 
-Actions are indices into ``ACTIONS``: global reads, per-component reads and fixes, a status
-update, paging the owner, and ``report`` over (component, category family); and shortcuts
-by rank: confirm, remediate or report the first or second hypothesis of the signature
+Actions are indices into ``ACTIONS``: global reads, per-component reads (logs, three
+metrics, pods, describe, config, db activity, release history, config drift) and fixes
+(the signature library's remediation, rollback to the release before the suspect one,
+restart, scale up, restore the drifted config keys to the baseline, double the memory
+limit read from a pod, pause the fleet agent that last changed the component), a status
+update, paging the owner, ``report`` over (component, category family), and the two-step
+verdict: ``focus`` on a component (no tool call), then ``verdict`` over every category of
+the taxonomy, a report naming the focused component and that exact category. Shortcuts by
+rank: confirm, remediate or report the first or second hypothesis of the signature
 library, and read the logs, config or release history of the first three alerting
 services (the same templates, addressed by rank instead of slot). A template
 fills its arguments from what was observed (the release before the suspect one, twice the
-ready pods, the signature library's fix); the mask hides templates whose arguments are not
-known yet, reads already done, fixes already applied, and the report until ``MIN_READS``
-reads were made (a report made blind is always wrong). Nothing reads the ground truth.
+ready pods, the baseline of a drifted key, the signature library's fix); the mask hides
+templates whose arguments are not known yet, reads already done, fixes already applied,
+and reports and the focus until ``MIN_READS`` reads were made (a report made blind is
+always wrong). Nothing reads the ground truth.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..types import ToolCall
+from ..world.faults import FAULTS
 from . import heuristic_infra as infra
 from .heuristic_release import previous, sign_release, suspect_release
 from .heuristic_signs import Hypothesis, Notes, category, diagnose, seconds
@@ -57,8 +68,10 @@ METRICS = {
 }
 _GLOBAL_ARGS = dict(GLOBAL_READS)
 COMPONENT_READS = ("logs", "errors", "latency", "saturation", "pods", "describe", "config",
-                   "db_activity", "history")
-COMPONENT_FIXES = ("remediate", "rollback", "restart", "scale_up")
+                   "db_activity", "history", "drift")
+COMPONENT_FIXES = ("remediate", "rollback", "restart", "scale_up", "restore_config",
+                   "raise_memory", "pause_agent")
+MAX_RESTORES = 3  # config keys one restore_config sets back to the baseline
 COMMS = ("post_update", "page_owner")
 # Shortcuts by rank: the n-th hypothesis of the signature library, the n-th symptom service.
 RANKED = ("confirm", "remediate", "report")
@@ -66,6 +79,8 @@ N_RANKED = 2
 SYMPTOM_READS = ("logs", "config", "history")
 N_SYMPTOMS = 3
 MIN_READS = 5  # a report is valid only after this many reads (map and categories included)
+# Every category of the taxonomy: a verdict names one exactly, for the focused component.
+CATEGORIES = tuple(sorted({ft.category for ft in FAULTS.values()}))
 
 
 @dataclass(frozen=True)
@@ -87,17 +102,20 @@ def _actions() -> tuple[Action, ...]:
     out += [Action("fix", f, s) for s in range(MAX_COMPONENTS) for f in COMPONENT_FIXES]
     out += [Action("report", "report", s, fam) for s in range(MAX_COMPONENTS)
             for fam in FAMILIES]
+    out += [Action("focus", "focus", s) for s in range(MAX_COMPONENTS)]
+    out += [Action("verdict", cat, -1, cat.split("/", 1)[0]) for cat in CATEGORIES]
     return tuple(out)
 
 
 ACTIONS = _actions()
 N_ACTIONS = len(ACTIONS)
-SLOT_FEATURES = 1 + len(KINDS) + 16 + len(COMPONENT_READS) + 2 + len(FAMILIES) + \
+SLOT_FEATURES = 1 + len(KINDS) + 18 + len(COMPONENT_READS) + 2 + len(FAMILIES) + \
     len(COMPONENT_FIXES)
 RANK_FEATURES = 5 + len(FAMILIES)
 GLOBAL_FEATURES = len(GLOBAL_READS) + len(COMMS) + 6 + N_RANKED * RANK_FEATURES + \
     N_SYMPTOMS * len(SYMPTOM_READS)
-N_FEATURES = MAX_COMPONENTS * SLOT_FEATURES + GLOBAL_FEATURES
+FOCUS_FEATURES = 1 + SLOT_FEATURES + len(CATEGORIES)
+N_FEATURES = MAX_COMPONENTS * SLOT_FEATURES + GLOBAL_FEATURES + FOCUS_FEATURES
 
 
 def _squash(x: float, scale: float) -> float:
@@ -117,8 +135,12 @@ class Dashboard:
         self.done: set[tuple[str, str, int]] = set()  # (kind, name, slot) taken
         self.used = 0
         self.readings: dict[tuple[str, str], float] = {}
+        self.focus = -1  # the slot a verdict will name (set by a focus action)
         self.pods: dict[str, list[dict[str, Any]]] = {}
+        self.drift: dict[str, dict[str, list[Any]]] = {}  # config_drift: key -> [base, live]
+        self.memory: dict[str, tuple[float, float]] = {}  # describe_pod: (used, limit) MiB
         self._hyps: list[Hypothesis] | None = None
+        self._mask: list[bool] | None = None
 
     # -- observing -------------------------------------------------------------------------
 
@@ -126,6 +148,7 @@ class Dashboard:
         """Keep what one tool output showed (nothing when the call failed)."""
         self.used += 1
         self._hyps = None
+        self._mask = None
         if not ok:
             return
         n, args = self.notes, call.arguments
@@ -151,6 +174,13 @@ class Dashboard:
             n.providers = _rows(data)
         elif call.name == "list_pods":
             self.pods[str(args.get("service"))] = _rows(data)
+        elif call.name == "config_drift" and isinstance(data, dict):
+            drift = data.get("drift")
+            self.drift[str(args.get("service"))] = dict(drift) if isinstance(drift, dict) else {}
+        elif call.name == "describe_pod" and isinstance(data, dict) and data.get("service"):
+            self.memory[str(data["service"])] = (float(data.get("mem_mb") or 0.0),
+                                                 float(data.get("mem_limit_mb") or 0.0))
+            n.absorb(call, data)
         elif call.name == "query_metrics" and isinstance(data, dict):
             points = [p["value"] for p in data.get("points", [])]
             if points:
@@ -194,7 +224,18 @@ class Dashboard:
             out += [float(fam == x) for x in FAMILIES]
         out += [float(("symptom", r, k) in self.done or self._symptom(k) is None)
                 for k in range(N_SYMPTOMS) for r in SYMPTOM_READS]
-        return out
+        return out + self._focus_features()
+
+    def _focus_features(self) -> list[float]:
+        """The focused component's slot features again, and its best hypothesis's category
+        (one-hot over ``CATEGORIES``): what a verdict needs, in one place."""
+        if not 0 <= self.focus < len(self.slots):
+            return [0.0] * FOCUS_FEATURES
+        c = self.slots[self.focus]
+        hyp = self.best_for(c)
+        cat = category(self.notes.categories, hyp.words) if hyp and self.notes.categories \
+            else None
+        return [1.0, *self._slot_features(c), *(float(cat == x) for x in CATEGORIES)]
 
     def _symptom(self, k: int) -> str | None:
         sym = [c for c in self.notes.symptoms() if c in self.slots]
@@ -233,7 +274,9 @@ class Dashboard:
               _squash(len(n.logs.get(c, [])), 5.0),
               float(c in n.event_services("OOMKilling")),
               float(c in n.event_services("BackOff")),
-              float(bool(re.search(r"timeout|refused|exceeded|error", text, re.I)))]
+              float(bool(re.search(r"timeout|refused|exceeded|error", text, re.I))),
+              _squash(len(self.drift.get(c, {})), 1.0),
+              float(self._memory_ratio(c) > 0.85)]
         slot = self.slots.index(c)
         f += [float(("read", r, slot) in self.done) for r in COMPONENT_READS]
         f += [hyp.score if hyp else 0.0, float(bool(hyp and hyp.fixes))]
@@ -241,11 +284,17 @@ class Dashboard:
         f += [float(("fix", x, slot) in self.done) for x in COMPONENT_FIXES]
         return f
 
+    def _memory_ratio(self, c: str) -> float:
+        used, limit = self.memory.get(c, (0.0, 0.0))
+        return used / limit if limit > 0 else 0.0
+
     # -- actions ---------------------------------------------------------------------------
 
     def mask(self) -> list[bool]:
-        """Which of ``ACTIONS`` can be taken now."""
-        return [self._valid(a, i) for i, a in enumerate(ACTIONS)]
+        """Which of ``ACTIONS`` can be taken now (kept until the next absorb or taken)."""
+        if self._mask is None:
+            self._mask = [self._valid(a, i) for i, a in enumerate(ACTIONS)]
+        return list(self._mask)
 
     def _valid(self, a: Action, index: int) -> bool:
         if not self.slots:
@@ -260,6 +309,12 @@ class Dashboard:
             return a.name != "page_owner" or self._owner_to_page() is not None
         if a.kind in ("ranked", "symptom"):
             return bool(self.calls(a))
+        if a.kind == "verdict":
+            return self.focus >= 0 and a.name in self.notes.categories
+        if a.slot >= len(self.slots):
+            return False
+        if a.kind == "focus":
+            return self.focus < 0 and self._reads() >= MIN_READS
         if a.slot >= len(self.slots):
             return False
         if a.kind == "report":
@@ -280,6 +335,10 @@ class Dashboard:
         if a.kind == "symptom":
             sym = self._symptom(a.slot)
             return self._read(sym, a.name) if sym else []
+        if a.kind == "focus":
+            return []
+        if a.kind == "verdict":
+            return [self._verdict(self.slots[self.focus], a.name)] if self.focus >= 0 else []
         c = self.slots[a.slot]
         if a.kind == "report":
             return [self._report(c, a.family)]
@@ -323,6 +382,8 @@ class Dashboard:
             return [ToolCall("db_activity", {"database": c})]
         if name == "history" and kind in APP:
             return [ToolCall("list_deploys", {"service": c, "hours": 24})]
+        if name == "drift" and kind in (*APP, "postgres", "redis"):
+            return [ToolCall("config_drift", {"service": c})]
         return []
 
     def _fix(self, c: str, name: str) -> list[ToolCall]:
@@ -337,6 +398,20 @@ class Dashboard:
                 if prev else []
         if name == "restart" and kind in APP:
             return [ToolCall("restart_service", {"service": c})]
+        if name == "restore_config":
+            keys = sorted(self.drift.get(c, {}))[:MAX_RESTORES]
+            return [ToolCall("set_config", {"service": c, "key": k,
+                                            "value": self.drift[c][k][0]}) for k in keys]
+        if name == "raise_memory" and kind in APP and self.memory.get(c, (0, 0))[1] > 0:
+            limit = int(self.memory[c][1])
+            return [ToolCall("set_resources", {"service": c,
+                                               "memory_mb": min(65536, max(256, 2 * limit))})]
+        if name == "pause_agent":
+            agents = [a.get("agent") for a in self.notes.fleet if a.get("target") == c
+                      and a.get("action") not in ("recommend", "sync") and a.get("agent")]
+            return [ToolCall("pause_agent", {"agent": str(agents[0]), "reason":
+                                             f"its changes to {c} match the incident"})] \
+                if agents else []
         if name == "scale_up" and kind in APP and self.pods.get(c):
             ready = sum(1 for p in self.pods[c] if p.get("ready"))
             return [ToolCall("scale_service", {"service": c,
@@ -369,9 +444,19 @@ class Dashboard:
             "summary": f"{c}: {cat}" + (f" ({culprit})" if culprit else "")
                        + (f"; {hyp.why}" if hyp else "")})
 
+    def _verdict(self, c: str, cat: str) -> ToolCall:
+        hyp = self.best_for(c)
+        same = hyp is not None and hyp_family(self.notes, hyp) == cat.split("/", 1)[0]
+        culprit = hyp.culprit if hyp is not None and same else None
+        return ToolCall("submit_report", {
+            "root_cause": {"component": c, "category": cat, "culprit": culprit},
+            "summary": f"{c}: {cat}" + (f" ({culprit})" if culprit else "")
+                       + (f"; {hyp.why}" if hyp is not None and same else "")})
+
     def taken(self, index: int) -> None:
         """Mark ``ACTIONS[index]`` as done (reads are not repeated, fixes not reapplied)."""
         a = ACTIONS[index]
+        self._mask = None
         if a.kind == "ranked" and a.name == "remediate":  # the same fix by another name
             h = self._ranked(a.slot)
             if h is not None and h.component in self.slots:
@@ -381,7 +466,9 @@ class Dashboard:
                 h = self._ranked(k)
                 if h is not None and h.component == self.slots[a.slot]:
                     self.done.add(("ranked", "remediate", k))
-        if a.kind != "report" and (a.kind, a.name) != ("ranked", "report"):
+        if a.kind == "focus":
+            self.focus = a.slot
+        if a.kind not in ("report", "verdict") and (a.kind, a.name) != ("ranked", "report"):
             self.done.add((a.kind, a.name, a.slot))
 
 

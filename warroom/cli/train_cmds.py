@@ -129,16 +129,18 @@ def register_train(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="training and evaluation seed"),
         eval_n: int = typer.Option(10, help="held-out scenarios per tier and split"),
         resume: bool = typer.Option(True, help="continue from out/checkpoints when present"),
-        warm_episodes: int | None = typer.Option(None, help="runbook demonstrations cloned "
-                                                            "before PPO (0: none)"),
+        warm_episodes: int | None = typer.Option(None, help="train episodes per imitation "
+                                                            "round before PPO (0: none)"),
+        rounds: int | None = typer.Option(None, help="imitation rounds: behaviour cloning "
+                                                     "of the oracle, then DAgger"),
         n_steps: int | None = typer.Option(None, help="PPO rollout length (env steps)"),
-        lr: float | None = typer.Option(None, help="PPO learning rate (default 3e-4)"),
+        lr: float | None = typer.Option(None, help="PPO learning rate (default 1e-4)"),
         n_epochs: int | None = typer.Option(None, help="PPO epochs per rollout (default 4)"),
         progress: bool = typer.Option(True, help="progress bars on stderr"),
     ) -> None:
-        """Clone a structured runbook, train MaskablePPO on the train split with a tier
-        curriculum, then evaluate random, heuristic, the trained policy and oracle on test
-        and ood."""
+        """Imitate the structured oracle (behaviour cloning, then DAgger), fine-tune with
+        MaskablePPO on the train split with a tier curriculum, then evaluate random,
+        heuristic, the trained policy and oracle on test and ood."""
         try:
             import sb3_contrib  # noqa: F401
 
@@ -147,7 +149,7 @@ def register_train(app: typer.Typer) -> None:
             typer.echo(f"warroom train ppo needs the rl extra ({exc.name} is missing): "
                        "pip install torch==2.13.0 && pip install 'warroom[rl]'", err=True)
             raise typer.Exit(2) from exc
-        from ..train.ppo import DEFAULT_TIMESTEPS, DEFAULT_WARM_EPISODES, train_ppo
+        from ..train.ppo import DEFAULT_ROUNDS, DEFAULT_TIMESTEPS, DEFAULT_WARM_EPISODES, train_ppo
 
         hyper: dict[str, Any] = {"n_steps": n_steps, "batch_size": min(64, n_steps)} \
             if n_steps else {}
@@ -159,7 +161,8 @@ def register_train(app: typer.Typer) -> None:
                            out, total_timesteps=timesteps or DEFAULT_TIMESTEPS, seed=seed,
                            resume=resume, progress=progress, hyper=hyper or None,
                            warm_episodes=DEFAULT_WARM_EPISODES if warm_episodes is None
-                           else warm_episodes)
+                           else warm_episodes,
+                           dagger_rounds=DEFAULT_ROUNDS if rounds is None else rounds)
         specs = ["random", "heuristic", f"ppo:{result.policy_path}", "oracle"]
         table = evaluate(specs, ("test", "ood"), per_tier=eval_n, seed=seed,
                          progress=progress)

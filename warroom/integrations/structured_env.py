@@ -10,18 +10,22 @@ Observation: ``Box(0, 1, (N_FEATURES,), float32)``, the dashboard of
 ``warroom.agents.structured``: per component slot (service-map order) its kind, alert state,
 the last error rate, latency and saturation read, restarts, unready pods, recent release,
 fleet-agent change, team-owned flags, error-tracker issues, error log lines, OOM and back-off
-events, which reads were done, and the runbook signature library's best score and category
-family for it; then global flags. Every number comes from a tool output the agent asked
-for: at reset the vector is all zero but for the page's alert count.
+events, drifted config keys, memory near the limit, which reads were done and fixes
+applied, and the runbook signature library's best score and category family for it; then
+global flags; then the focused component's features and its best hypothesis's category.
+Every number comes from a tool output the agent asked for: at reset the vector is all zero
+but for the page's alert count.
 
 Action: ``Discrete(N_ACTIONS)``: global reads, per-component reads (logs, three metrics,
-pods, describe, config, db activity, release history), per-component fixes (the signature
-library's remediation, rollback to the previous release, restart, scale up), a status
-update, paging the owner, and ``report`` over (component slot, category family). One action
-may be several tool calls (a remediation of two writes); each counts against the step
-budget. ``action_masks()`` says which are valid now; a masked action is sent to the episode
-as an invalid call (it costs a step). The first two valid actions are forced: the service
-map, then the report categories.
+pods, describe, config, db activity, release history, config drift), per-component fixes
+(the signature library's remediation, rollback to the previous release, restart, scale up,
+restore drifted config, raise memory, pause the fleet agent that changed it), a status
+update, paging the owner, ``report`` over (component slot, category family), and the
+verdict: ``focus`` on a component slot (no tool call, no step), then ``verdict`` over every
+category (a report naming the focused component). One action may be several tool calls (a
+remediation of two writes); each counts against the step budget. ``action_masks()`` says
+which are valid now; a masked action is sent to the episode as an invalid call (it costs a
+step). The first two valid actions are forced: the service map, then the report categories.
 
 Reward: the sum of the Episode's per-step rewards (potential-based, summing to the score).
 Terminated when the report is accepted; truncated when the step budget is spent. ``info``
@@ -127,6 +131,9 @@ class StructuredIncidentEnv(gym.Env[np.ndarray, np.int64]):
         calls = board.calls(ACTIONS[index]) if valid else []
         if valid:
             board.taken(index)
+        if valid and not calls:  # a choice inside the face (the focus): no tool call
+            return self._obs(), 0.0, False, False, {"action": describe(index), "valid": True,
+                                                    "calls": []}
         total, names = 0.0, []
         res = None
         for call in calls or [ToolCall("invalid_action", {})]:

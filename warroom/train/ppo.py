@@ -1,16 +1,20 @@
-"""Masked PPO on the structured face: a policy trained on a CPU in minutes.
+"""Masked PPO on the structured face, warm-started by imitating the structured oracle.
 
 Library: sb3-contrib's ``MaskablePPO`` (stable-baselines3, the maintained reference PPO;
 its masked variant takes ``action_masks()`` from the env, which the structured face has).
 
-``train_ppo(make_env, out_dir)`` first clones a runbook written in the structured actions
-(``ppo_teacher``, no ground truth) into the network from ``warm_episodes`` demonstrations,
-then trains PPO on the scenarios ``make_env(tiers)`` draws from with a tier curriculum
-(easy, then easy+medium, then all), in chunks of whole rollouts.
+``train_ppo(make_env, out_dir)`` first imitates the structured oracle (``ppo_expert``: it
+reads the ground truth, at training time only) on the train split: behaviour cloning of its
+episodes, then DAgger rounds where the student plays and the oracle labels the states the
+student reached (``ppo_imitation``). Then it fine-tunes with PPO on the scenarios
+``make_env(tiers)`` draws from with a tier curriculum (easy, then easy+medium, then all), in
+chunks of whole rollouts. The student sees only its dashboard throughout.
 Every chunk starts from a fresh env seeded from (seed, chunk) and reseeds torch, so a run
-resumed from a checkpoint (``out_dir/checkpoints``) is the same run as one never stopped:
-same seed, same curve. Writes ``policy.zip``, ``curve.json`` (one point per finished
-training episode: timestep, tier stage, score, success) and ``curve.png``.
+resumed from a checkpoint (``out_dir/checkpoints``; the imitation's network is kept there
+too and reused by a later run with the same imitation settings) is the same run as one
+never stopped: same seed, same curve. Writes ``policy.zip``, ``curve.json`` (the
+imitation rounds, and one point per finished PPO training episode: timestep, tier stage,
+score, success) and ``curve.png``.
 Needs the ``rl`` extra (torch, stable-baselines3, sb3-contrib, matplotlib).
 """
 
@@ -25,10 +29,12 @@ from typing import Any
 CURRICULUM: tuple[tuple[tuple[str, ...], float], ...] = (
     (("easy",), 0.25), (("easy", "medium"), 0.35), (("easy", "medium", "hard"), 0.40))
 N_STEPS = 256  # env steps per rollout; a chunk is a whole number of rollouts
-DEFAULT_TIMESTEPS = 4096
-DEFAULT_WARM_EPISODES = 100
-HYPER = {"learning_rate": 3e-4, "n_steps": N_STEPS, "batch_size": 64, "n_epochs": 4,
-         "gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.0, "clip_range": 0.2}
+DEFAULT_TIMESTEPS = 2048
+DEFAULT_WARM_EPISODES = 250  # train episodes per imitation round
+DEFAULT_ROUNDS = 6  # behaviour cloning, then five DAgger rounds
+# A gentle fine-tune: the imitation already chose well; PPO adjusts from the reward.
+HYPER = {"learning_rate": 1e-4, "n_steps": N_STEPS, "batch_size": 64, "n_epochs": 4,
+         "gamma": 0.99, "gae_lambda": 0.95, "ent_coef": 0.0, "clip_range": 0.1}
 NET = [128, 128]
 
 MakeEnv = Callable[[Sequence[str]], Any]  # tiers -> a structured env with set_tiers()
@@ -70,8 +76,8 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
               seed: int = 0, chunk_rollouts: int = 2, resume: bool = True,
               progress: bool = True, warm_episodes: int = DEFAULT_WARM_EPISODES,
               hyper: dict[str, Any] | None = None, stop_after: int | None = None,
-              curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM
-              ) -> TrainResult:
+              curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM,
+              dagger_rounds: int = DEFAULT_ROUNDS) -> TrainResult:
     """Train, checkpointing after every chunk; see the module docstring. ``hyper``
     overrides PPO settings (``HYPER``); ``stop_after`` stops after that many chunks (a
     later call with ``resume`` continues the same run)."""
@@ -103,7 +109,7 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
     if resume and state_file.exists():
         state = json.loads(state_file.read_text())
         if state.get("seed") == seed and state.get("chunk") == chunk \
-                and state.get("chunks") == n_chunks:
+                and state.get("chunks") == n_chunks and state.get("hyper") == params:
             start = int(state["chunks_done"])
             curve = list(state["curve"])
             model = MaskablePPO.load(str(ckpt / "latest.zip"), env=env, device="cpu",
@@ -114,9 +120,11 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
         model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0,
                             policy_kwargs={"net_arch": NET}, **params)
         if warm_episodes > 0:
-            warm = warm_start(model, make_env(curriculum[-1][0]), warm_episodes, seed)
+            warm = _imitation(model, make_env(curriculum[-1][0]), ckpt, warm_episodes, seed,
+                              dagger_rounds, resume, progress)
         model.save(str(ckpt / "latest.zip"))
         state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
+                                          "hyper": params,
                                           "chunks_done": 0, "curve": [], "warm": warm}))
     else:
         warm = dict(state.get("warm", {}))
@@ -146,6 +154,7 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
             model.learn(chunk, reset_num_timesteps=False, callback=Curve())
             model.save(str(ckpt / "latest.zip"))
             state_file.write_text(json.dumps({"seed": seed, "chunk": chunk, "chunks": n_chunks,
+                                              "hyper": params,
                                               "chunks_done": k + 1, "curve": curve,
                                               "warm": warm}))
     finally:
@@ -162,22 +171,47 @@ def train_ppo(make_env: MakeEnv, out_dir: str | Path, total_timesteps: int = DEF
                                       "curriculum": [list(t) for t, _ in curriculum],
                                       "episodes": curve}, indent=1))
     curve_png = plot_curve(curve, out / "curve.png", curriculum,
-                           teacher=warm.get("teacher_score"))
+                           teacher=warm.get("expert_score"),
+                           rounds=warm.get("rounds", []))
     return TrainResult(policy_path, curve_png, curve_json, n_chunks * chunk, len(curve))
 
 
-def warm_start(model: Any, env: Any, episodes: int, seed: int) -> dict[str, Any]:
-    """Behaviour-clone the structured runbook (``ppo_teacher``) into ``model``."""
-    from .ppo_teacher import clone, demonstrations
+def _imitation(model: Any, env: Any, ckpt: Path, episodes: int, seed: int, rounds: int,
+               reuse: bool, progress: bool) -> dict[str, Any]:
+    """The warm start, or the one ``ckpt`` kept from a run with the same imitation settings
+    (``imitation.pt`` holds the network, ``imitation.json`` the figures): PPO settings can
+    change between runs without redoing it."""
+    import torch
 
-    obs, masks, actions, scores = demonstrations(env, episodes, seed)
-    losses = clone(model, obs, masks, actions, seed=seed)
-    return {"episodes": episodes, "samples": len(actions),
-            "teacher_score": round(sum(scores) / max(1, len(scores)), 4),
-            "loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4)}
+    key = {"seed": seed, "episodes": episodes, "rounds": rounds, "net": NET}
+    meta, weights = ckpt / "imitation.json", ckpt / "imitation.pt"
+    if reuse and meta.exists() and weights.exists():
+        kept = json.loads(meta.read_text())
+        if kept.get("key") == key:
+            model.policy.load_state_dict(torch.load(weights, weights_only=True))
+            return dict(kept["warm"])
+    warm = warm_start(model, env, episodes, seed, rounds=rounds, progress=progress)
+    torch.save(model.policy.state_dict(), weights)
+    meta.write_text(json.dumps({"key": key, "warm": warm}))
+    return warm
 
 
-def _progress(show: bool, total: int, done: int) -> tuple[Any, Any]:
+def warm_start(model: Any, env: Any, episodes: int, seed: int, rounds: int = DEFAULT_ROUNDS,
+               progress: bool = False) -> dict[str, Any]:
+    """Behaviour cloning of the structured oracle, then DAgger (``ppo_imitation``)."""
+    from .ppo_imitation import imitate
+
+    bar, task = _progress(progress, episodes * rounds, 0, "imitation episodes")
+    try:
+        return imitate(model, env, episodes, rounds, seed,
+                       tick=None if bar is None else lambda: bar.advance(task))
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _progress(show: bool, total: int, done: int, what: str = "PPO timesteps"
+              ) -> tuple[Any, Any]:
     if not show:
         return None, None
     from rich.console import Console
@@ -186,21 +220,33 @@ def _progress(show: bool, total: int, done: int) -> tuple[Any, Any]:
     bar = Progress("[progress.description]{task.description}", BarColumn(),
                    MofNCompleteColumn(), TimeRemainingColumn(),
                    console=Console(stderr=True))
-    task = bar.add_task("PPO timesteps", total=total, completed=done)
+    task = bar.add_task(what, total=total, completed=done)
     bar.start()
     return bar, task
 
 
 def plot_curve(curve: list[dict[str, Any]], path: Path,
                curriculum: Sequence[tuple[tuple[str, ...], float]] = CURRICULUM,
-               window: int = 25, teacher: float | None = None) -> Path:
-    """Training score per episode (moving mean) against timesteps, stages shaded."""
+               window: int = 25, teacher: float | None = None,
+               rounds: Sequence[dict[str, Any]] = ()) -> Path:
+    """Two panels: the imitation rounds (the driver's train score and success per round:
+    round 0 is the oracle, later ones the student), then the PPO training episodes' score
+    (moving mean) against timesteps, curriculum stages shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    fig, (left, ax) = plt.subplots(1, 2, figsize=(10, 3.6), dpi=110,
+                                   gridspec_kw={"width_ratios": [1, 2]})
+    xs = [int(r["round"]) for r in rounds]
+    for key, colour in (("score", "tab:blue"), ("success", "tab:green")):
+        left.plot(xs, [float(r.get(key, 0.0)) for r in rounds], "o-", color=colour,
+                  label=f"{key} of the round's episodes")
+    left.set_xticks(xs, ["oracle" if x == 0 else f"DAgger {x}" for x in xs], fontsize=7)
+    left.set_ylim(0, 1.08)
+    left.set_title("imitation (train split; round 0 is the oracle)", fontsize=9)
+    left.legend(fontsize=7, loc="lower right")
     ts = [p["t"] for p in curve]
     for key, colour in (("score", "tab:blue"), ("success", "tab:green")):
         vals = [float(p[key]) for p in curve]
@@ -215,10 +261,10 @@ def plot_curve(curve: list[dict[str, Any]], path: Path,
             ax.text(min(xs), 1.01, "+".join(tiers), fontsize=7, va="bottom")
     if teacher is not None:
         ax.axhline(teacher, color="grey", ls="--", lw=0.8,
-                   label="warm-start runbook's score (all tiers)")
+                   label="structured oracle's score (imitation teacher)")
     ax.set_xlabel("training timesteps (structured actions)")
     ax.set_ylim(0, 1.08)
-    ax.set_title("warroom train ppo: training episodes (train split)", fontsize=9)
+    ax.set_title("PPO fine-tuning: training episodes (train split)", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path)

@@ -1,12 +1,12 @@
-"""Warm start for ``warroom train ppo``: a runbook written in the structured actions, and
-behaviour cloning of it into the PPO network before PPO improves on it.
+"""A runbook written in the structured actions, and behaviour cloning into a PPO network.
 
 ``teacher_action(board)`` plays the heuristic runbook's order with the structured face's
 templates: the sweeps, the alerting services' logs, store and config reads where the errors
 point, a confirming read, the best hypothesis's fix, a status update, paging, the report.
-It sees only the ``Dashboard`` (tool outputs), like the learner. ``clone`` fits the network's
-masked action distribution to the teacher's choices (cross-entropy) on demonstrations
-collected from the training env.
+It sees only the ``Dashboard`` (tool outputs), like the learner; the tests use it to drive
+the face. ``clone`` fits the network's masked action distribution to given actions
+(cross-entropy); ``warroom train ppo`` uses it with the structured oracle's labels
+(``ppo_imitation``), not with this runbook's.
 """
 
 from __future__ import annotations
