@@ -54,16 +54,21 @@ def culprit_entries(world: World, scenario: Scenario, truths: list[Truth]) -> tu
 
 @template("fleet")
 def who_acted(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
-    """Which agent logged a given change, and when (decoys: the agents and times around)."""
-    window = [e for e in recent(world) if e.t >= world.now - 3600 + MARGIN_S]
+    """Which agent last logged a given change, and when (decoys: the agents and times
+    around it)."""
+    window = recent(world)
+    assert window, "no fleet action in the last hour"
     lines = [(e.action, e.target, e.detail) for e in window]
-    unique = [e for e in window if lines.count((e.action, e.target, e.detail)) == 1]
-    pick = next((e for e in reversed(unique) if not routine(e)), None) or unique[-1]
+    changes = [e for e in reversed(window) if not routine(e)]
+    pick = next((e for e in changes if lines.count((e.action, e.target, e.detail)) == 1),
+                changes[0] if changes else window[-1])
+    line = (pick.action, pick.target, pick.detail)
     at = window.index(pick)
-    near = window[max(0, at - 2):at + 3]
-    return draft(f"Which fleet agent logged '{pick.action} {pick.target}: {pick.detail}' in "
-                 f"the last hour, and at what time? Give the agent and the time as the audit "
-                 f"log prints it (HH:MM:SS).", [pick.agent, hms(world, pick.t)],
+    near = window[max(0, at - 2):at + 3] + [e for e in window
+                                            if (e.action, e.target, e.detail) == line]
+    return draft(f"Which fleet agent last logged '{pick.action} {pick.target}: {pick.detail}' "
+                 f"in the last hour, and at what time? Give the agent and the time as the "
+                 f"audit log prints it (HH:MM:SS).", [pick.agent, hms(world, pick.t)],
                  [e.agent for e in reversed(window)] + [hms(world, e.t) for e in near],
                  [ToolCall("list_fleet_actions", {"minutes": 60})])
 
@@ -123,10 +128,17 @@ def busiest_agent(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
                      reads)
     total = sorted(((sum(r["actions"].values()), r["agent"]) for r in rows),
                    key=lambda x: (-x[0], x[1]))
-    assert total[0][0] > total[1][0], "no agent leads the summary"
-    agent = total[0][1]
-    return draft("Which fleet agent logged the most actions (of all kinds together) in the "
-                 "last hour?", [agent], [a for a in others if a != agent], reads)
+    if total[0][0] > total[1][0]:
+        agent = total[0][1]
+        return draft("Which fleet agent logged the most actions (of all kinds together) in "
+                     "the last hour?", [agent], [a for a in others if a != agent], reads)
+    latest: dict[str, float] = {e.agent: e.t for e in recent(world)}
+    last = sorted(latest, key=lambda a: (-latest[a], a))
+    assert len(last) >= 2 and latest[last[0]] > latest[last[1]], "no agent leads the summary"
+    return draft("Which fleet agent logged an action most recently, and when? Give the agent "
+                 "and the time as the fleet summary prints it (HH:MM:SS).",
+                 [last[0], hms(world, latest[last[0]])],
+                 last[1:] + [hms(world, latest[a]) for a in last[1:]], reads)
 
 
 @template("fleet")
@@ -218,7 +230,8 @@ def rogue_change(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
 def runs_since(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """How many runs an agent made in the last hour and when its latest was."""
     rows = read(world, "fleet_summary", minutes=60).data
-    agent = rows[(len(scenario.id) // 3) % len(rows)]["agent"]
+    often = [r["agent"] for r in rows if r["runs"] >= 3]
+    agent = often[(len(scenario.id) // 3) % len(often)]
     runs = read(world, "agent_decisions", agent=agent, minutes=60).data
     assert len(runs) >= 2, f"{agent} ran fewer than twice"
     return draft(f"When was {agent}'s most recent run, and what was the run before it? Give "

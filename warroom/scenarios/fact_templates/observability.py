@@ -13,6 +13,7 @@ from typing import Any
 from ...tools.registry import ToolOutput, load_all
 from ...types import ToolCall
 from ...world.faults import FAULTS, Truth
+from ...world.telemetry import traces as tr
 from ...world.world import World
 from ..spec import Scenario
 from . import Draft, template
@@ -102,6 +103,16 @@ def first_breach(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
                  [ToolCall("query_metrics", {"service": svc, "metric": metric, "minutes": 30})])
 
 
+def sampled(world: World, minutes: int = 15) -> list[dict[str, Any]]:
+    """Every sampled trace of the last ``minutes`` (what search_traces scans), slowest
+    first, as get_trace shows each."""
+    last = int(world.now // 60)
+    found = [tr.build(world, minute, route, i) for minute in range(last, last - minutes, -1)
+             for route in range(len(world.topology.endpoints))
+             for i in range(tr.SAMPLES_PER_MIN)]
+    return sorted(found, key=lambda x: (-x["duration_ms"], x["trace_id"]))
+
+
 def self_time(trace: dict[str, Any]) -> dict[str, float]:
     """Per service, the time its spans spent in their own work (not waiting on children)."""
     child = {s["span"]: 0.0 for s in trace["spans"]}
@@ -118,10 +129,9 @@ def self_time(trace: dict[str, Any]) -> dict[str, float]:
 @template("observability")
 def dominant_span(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The service whose own work dominates a slow trace (decoys: its other services)."""
-    found = read(world, "search_traces", minutes=15).data
     pick: tuple[str, dict[str, Any], list[str]] | None = None
-    traces = [read(world, "get_trace", trace_id=row["trace_id"]).data for row in found]
-    for factor in (1.5, 1.2, 1.05):
+    traces = sampled(world)
+    for factor in (1.5, 1.2, 1.0):
         for trace in traces:
             own = sorted(self_time(trace).items(), key=lambda kv: (-kv[1], kv[0]))
             if len(own) >= 2 and own[0][1] > factor * own[1][1]:
@@ -151,12 +161,10 @@ def worst_route(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     for by, key, factor, what in asks:
         rows = read(world, "top_routes", by=by, k=5).data
         if clear_leader(rows, key, factor):
-            break
-    else:
-        raise AssertionError("no route leads any ranking")
-    routes = [str(r["route"]).split(" ", 1)[1] for r in rows]
-    return draft(f"Which public route has {what} right now? Give its path.", [routes[0]],
-                 routes[1:], [ToolCall("top_routes", {"by": by, "k": 5})])
+            routes = [str(r["route"]).split(" ", 1)[1] for r in rows]
+            return draft(f"Which public route has {what} right now? Give its path.",
+                         [routes[0]], routes[1:], [ToolCall("top_routes", {"by": by, "k": 5})])
+    raise AssertionError("no route leads any ranking")
 
 
 @template("observability")
@@ -185,17 +193,16 @@ def first_alert(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
 def noisiest_logs(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The component that logged the most error (else warning, else any) lines lately."""
     rows = read(world, "log_volume", minutes=5).data
-    tiers = [(key, what, factor) for factor in (1.2, 1.0001) for key, what in (
-        ("error", "ERROR lines"), ("warn", "WARN lines"), ("total", "lines"))]
-    for key, what, factor in tiers:
-        ranked = sorted(rows, key=lambda r: (-r[key], r["service"]))
-        if clear_leader(ranked, key, factor):
-            break
-    else:
-        raise AssertionError("no component leads the log volume")
-    return draft(f"Which component logged the most {what} over the last 5 minutes?",
-                 [ranked[0]["service"]], [r["service"] for r in ranked[1:4]],
-                 [ToolCall("log_volume", {"minutes": 5})])
+    for key, what in (("error", "ERROR lines"), ("warn", "WARN lines"), ("total", "lines")):
+        most = max(r[key] for r in rows)
+        leaders = sorted(r["service"] for r in rows if r[key] == most)
+        if most > 0 and len(leaders) <= 2:
+            ranked = sorted(rows, key=lambda r: (-r[key], r["service"]))
+            return draft(f"Which component logged the most {what} over the last 5 minutes? If "
+                         f"several tie, name each.", leaders,
+                         [r["service"] for r in ranked if r["service"] not in leaders][:3],
+                         [ToolCall("log_volume", {"minutes": 5})])
+    raise AssertionError("no component leads the log volume")
 
 
 def origins(trace: dict[str, Any]) -> list[str]:
@@ -216,23 +223,27 @@ ERROR_FAMILIES = frozenset({"deploy", "database", "config", "external", "securit
                             "appdata", "rollout", "cache"})
 
 
+#: Faults of those families whose failures need not reach a sampled trace as an error span
+#: (rejected requests, or locks that only slow requests down).
+NO_ERROR_SPANS = frozenset({"client_tool_call_ids", "long_transaction_locks"})
+
+
 def errors_surface(scenario: Scenario) -> bool:
-    return any(FAULTS[f.type].family in ERROR_FAMILIES for f in scenario.faults)
+    return any(FAULTS[f.type].family in ERROR_FAMILIES and f.type not in NO_ERROR_SPANS
+               for f in scenario.faults)
 
 
 @template("observability", applies=errors_surface, weight=1.5)
 def error_origin(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The service a failing trace's error starts in (decoys: the spans above it)."""
-    found = read(world, "search_traces", errors_only=True, minutes=15).data
-    for row in found:
-        trace = read(world, "get_trace", trace_id=row["trace_id"]).data
-        start = origins(trace)
+    for trace in sampled(world):
+        start = origins(trace) if trace["status"] >= 400 else []
         if len(start) == 1:
             others = [s["service"] for s in trace["spans"] if s["service"] != start[0]]
-            return draft(f"Request trace {row['trace_id']} ({trace['route']}) ended in status "
+            return draft(f"Request trace {trace['trace_id']} ({trace['route']}) ended in status "
                          f"{trace['status']}. In which service did the error start? Name "
                          f"the service.", start, others,
-                         [ToolCall("get_trace", {"trace_id": row["trace_id"]})])
+                         [ToolCall("get_trace", {"trace_id": trace["trace_id"]})])
     raise AssertionError("no failing trace with one origin")
 
 
@@ -258,25 +269,22 @@ def largest_change(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
                  [ToolCall("metric_changes", {"minutes": 30})])
 
 
-#: Per fault family (or fault type), a symptom an engineer would search for and the
-#: runbook that covers it.
+POOL = ("requests timing out waiting for a database connection from the pool",
+        "database connection pool", "Database connection pool exhausted")
+OOM = ("pods killed with exit code 137 for exceeding memory", "OOMKilled memory limit",
+       "Pods OOMKilled")
+CRASH = ("containers restarting in CrashLoopBackOff right at start",
+         "CrashLoopBackOff crash start", "Crash loops")
+#: Per fault type (or family): a symptom an engineer would search for, the words of the
+#: oracle's search, and the title of the runbook that covers it.
 RUNBOOKS: dict[str, tuple[str, str, str]] = {
-    "db_connection_leak": ("requests timing out waiting for a database connection from the "
-                           "pool", "database connection pool", "Database connection pool exhausted"),
-    "pool_size_too_small": ("requests timing out waiting for a database connection from the "
-                            "pool", "database connection pool", "Database connection pool exhausted"),
-    "oom_limit_too_low": ("pods killed with exit code 137 for exceeding memory",
-                          "OOMKilled memory limit", "Pods OOMKilled"),
-    "memory_leak": ("pods killed with exit code 137 for exceeding memory", "OOMKilled memory limit",
-                    "Pods OOMKilled"),
-    "crash_loop_bad_setting": ("containers restarting in CrashLoopBackOff right at start",
-                               "CrashLoopBackOff crash start", "Crash loops"),
-    "missing_secret": ("containers restarting in CrashLoopBackOff right at start",
-                       "CrashLoopBackOff crash start", "Crash loops"),
-    "rogue_agent": ("an autonomous fleet agent that keeps undoing fixes", "fleet agent undoing fixes",
-                    "Fleet agents"),
-    "queue": ("a message queue whose depth and consumer lag keep growing", "queue backlog depth lag",
-              "Queue backlog"),
+    "db_connection_leak": POOL, "pool_size_too_small": POOL,
+    "oom_limit_too_low": OOM, "memory_leak": OOM,
+    "crash_loop_bad_setting": CRASH, "missing_secret": CRASH,
+    "rogue_agent": ("an autonomous fleet agent that keeps undoing fixes",
+                    "fleet agent undoing fixes", "Fleet agents"),
+    "queue": ("a message queue whose depth and consumer lag keep growing",
+              "queue backlog depth lag", "Queue backlog"),
     "cache": ("the cache misbehaving and reads falling through to the database",
               "cache database", "Cache problems"),
     "external": ("card payments failing at the external payment provider",
