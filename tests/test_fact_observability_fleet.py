@@ -7,11 +7,12 @@ from __future__ import annotations
 import collections
 
 import pytest
-from fact_support import play
 
 from warroom.scenarios.fact_templates import load, open_task, task_refs
 from warroom.scoring.fact_grading import grade_answer, names
 from warroom.tools.slices import DOMAINS
+
+from .fact_support import play
 
 MINE = ("observability", "fleet")
 TEMPLATES = sorted(k for k, t in load().items() if t.domain in MINE)

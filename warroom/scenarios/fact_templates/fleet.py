@@ -66,7 +66,8 @@ def who_acted(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     at = window.index(pick)
     near = window[max(0, at - 2):at + 3] + [e for e in window
                                             if (e.action, e.target, e.detail) == line]
-    return draft(f"Which fleet agent last logged '{pick.action} {pick.target}: {pick.detail}' "
+    return draft(world,
+                 f"Which fleet agent last logged '{pick.action} {pick.target}: {pick.detail}' "
                  f"in the last hour, and at what time? Give the agent and the time as the "
                  f"audit log prints it (HH:MM:SS).", [pick.agent, hms(world, pick.t)],
                  [e.agent for e in reversed(window)] + [hms(world, e.t) for e in near],
@@ -87,7 +88,8 @@ def who_touched(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     target = min(by_target, key=lambda t: (t == edge, -len(by_target[t]), t))
     agents = sorted(by_target[target])
     others = sorted({e.agent for e in recent(world)} - set(agents))
-    return draft(f"Which fleet agents made changes to {target} in the last hour (not counting "
+    return draft(world,
+                 f"Which fleet agents made changes to {target} in the last hour (not counting "
                  f"recommendations)? Name every one.", agents, others,
                  [ToolCall("list_fleet_actions", {"minutes": 60})])
 
@@ -104,7 +106,7 @@ def last_action(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     targets = sorted({e.target for e in mine if e.t == mine[-1].t})
     runs = read(world, "agent_decisions", agent=agent, minutes=60).data
     decoys = [r["time"][11:19] for r in runs] + [e.target for e in reversed(mine)]
-    return draft(f"When did {agent} last log an action (a run whose decision is not 'no "
+    return draft(world, f"When did {agent} last log an action (a run whose decision is not 'no "
                  f"action'), and on which target? Give the time as its decisions list prints "
                  f"it (HH:MM:SS) and the target.", [when, *targets],
                  [d for d in decoys if d != when and d not in targets],
@@ -121,7 +123,8 @@ def busiest_agent(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
     reads = [ToolCall("fleet_summary", {"minutes": 60})]
     if len(counts) >= 2 and counts[0][0] > counts[1][0]:
         n, kind, agent = counts[0]
-        return draft("Which fleet agent logged the most actions of a single kind in the last "
+        return draft(world,
+                     "Which fleet agent logged the most actions of a single kind in the last "
                      "hour, and how many? Give the agent and the count as the fleet summary "
                      "prints it (action=count).", [agent, f"{kind}={n}"],
                      [a for a in others if a != agent] + [f"{k}={c}" for c, k, _ in counts[1:]],
@@ -130,12 +133,13 @@ def busiest_agent(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
                    key=lambda x: (-x[0], x[1]))
     if total[0][0] > total[1][0]:
         agent = total[0][1]
-        return draft("Which fleet agent logged the most actions (of all kinds together) in "
+        return draft(world, "Which fleet agent logged the most actions (of all kinds together) in "
                      "the last hour?", [agent], [a for a in others if a != agent], reads)
     latest: dict[str, float] = {e.agent: e.t for e in recent(world)}
     last = sorted(latest, key=lambda a: (-latest[a], a))
     assert len(last) >= 2 and latest[last[0]] > latest[last[1]], "no agent leads the summary"
-    return draft("Which fleet agent logged an action most recently, and when? Give the agent "
+    return draft(world,
+                 "Which fleet agent logged an action most recently, and when? Give the agent "
                  "and the time as the fleet summary prints it (HH:MM:SS).",
                  [last[0], hms(world, latest[last[0]])],
                  last[1:] + [hms(world, latest[a]) for a in last[1:]], reads)
@@ -149,7 +153,8 @@ def agent_owner(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     pick = next((r for r in rows if r["agent"] == culprit), None) or \
         rows[len(scenario.id) % len(rows)]
     sched = f"every {int(pick['interval_s'] // 60)}m"
-    return draft(f"Which team owns the fleet agent {pick['agent']}, and how often does it run? "
+    return draft(world,
+                 f"Which team owns the fleet agent {pick['agent']}, and how often does it run? "
                  f"Give the team and the schedule as the agent list prints it (every Nm).",
                  [pick["owner"], sched],
                  [r["owner"] for r in rows] + [f"every {int(r['interval_s'] // 60)}m"
@@ -171,7 +176,8 @@ def action_context(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
     rows = [r for r in rows if "cpu" in r["observed"]]
     pick = rows[0]
     cpu = f"cpu={pick['observed']['cpu']:.0%}"
-    return draft(f"When {agent} logged '{pick['action']} {pick['target']}: {pick['detail']}' "
+    return draft(world,
+                 f"When {agent} logged '{pick['action']} {pick['target']}: {pick['detail']}' "
                  f"at {pick['time'][11:19]}, what was {pick['target']}'s CPU at that instant? "
                  f"Give it as the action context prints it (cpu=N%).", [cpu],
                  [f"cpu={r['observed']['cpu']:.0%}" for r in rows[1:]]
@@ -185,14 +191,18 @@ def rogue_first_change(world: World, scenario: Scenario, truths: list[Truth]) ->
     truth, mine = culprit_entries(world, scenario, truths)
     assert mine, f"{truth.culprit} logged nothing since the onset"
     first = mine[0]
-    window = recent(world)
-    return draft(f"A fleet agent has been changing {first.target} against the incident. Which "
-                 f"agent, and when did it make the first such change in the last hour? Give "
-                 f"the agent and the time as the audit log prints it (HH:MM:SS).",
-                 [first.agent, hms(world, first.t)],
-                 [e.agent for e in reversed(window)]
-                 + [hms(world, e.t) for e in reversed(window) if e.agent == first.agent],
-                 [ToolCall("list_fleet_actions", {"minutes": 60})])
+    question = (f"A fleet agent has been changing {first.target} against the incident. Which "
+                f"agent, and when did it make the first such change? Give the agent and the "
+                f"time as the fleet log prints it (HH:MM:SS).")
+    facts = [first.agent, hms(world, first.t)]
+    log = [e for e in reversed(recent(world, 120)) if e.target == first.target]
+    reads = [ToolCall("fleet_changes", {"target": first.target, "minutes": 120})]
+    decoys = [e.agent for e in log] + [hms(world, e.t) for e in log]
+    if any(d not in facts for d in decoys):
+        return draft(world, question, facts, decoys, reads)
+    others = [e.agent for e in reversed(recent(world)) if e.agent != first.agent]
+    return draft(world, question, facts, others,
+                 [*reads, ToolCall("list_fleet_actions", {"minutes": 60})])
 
 
 #: What a rogue change sets, per action: the token an engineer repairs.
@@ -220,7 +230,7 @@ def rogue_change(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
     decoys = [t for r in rows for t in changed(r["action"], r["detail"])]
     decoys += re.findall(r"(\S+) ->", pick.detail) + [r["agent"] for r in rows]
     decoys += [r["time"][11:19] for r in rows]
-    return draft(f"Which fleet agent made the latest change to {pick.target} that hurts it, "
+    return draft(world, f"Which fleet agent made the latest change to {pick.target} that hurts it, "
                  f"and what value did it set? Give the agent and the value as the fleet log "
                  f"prints it.", [pick.agent, *facts], decoys,
                  [ToolCall("fleet_changes", {"target": pick.target, "minutes": 120})])
@@ -234,7 +244,7 @@ def runs_since(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     agent = often[(len(scenario.id) // 3) % len(often)]
     runs = read(world, "agent_decisions", agent=agent, minutes=60).data
     assert len(runs) >= 2, f"{agent} ran fewer than twice"
-    return draft(f"When was {agent}'s most recent run, and what was the run before it? Give "
+    return draft(world, f"When was {agent}'s most recent run, and what was the run before it? Give "
                  f"both times as its decisions list prints them (HH:MM:SS).",
                  [runs[0]["time"][11:19], runs[1]["time"][11:19]],
                  [r["time"][11:19] for r in runs[2:5]],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...tools.registry import ToolOutput, load_all
+from ...tools.registry import ToolOutput, load_all, paginate, validate
 from ...types import ToolCall
 from ...world.faults import FAULTS, Truth
 from ...world.telemetry import traces as tr
@@ -32,13 +32,31 @@ def named(text: str, token: str) -> bool:
                      flags=re.IGNORECASE) is not None
 
 
-def draft(question: str, facts: list[str], decoys: list[str], reads: list[ToolCall]) -> Draft:
-    """A draft whose decoys are distinct, differ from every fact and are not named by an
-    answer that gives the facts alone; a task with no decoy left is refused."""
+def shown(world: World, reads: list[ToolCall]) -> list[str]:
+    """The texts the reads print in an episode: run in order on a fork of ``world``, each
+    paginated and charged its simulated time, as the domain episode does."""
+    fork, texts = world.fork(), []
+    for call in reads:
+        spec = load_all()[call.name]
+        args, page = validate(spec, call.arguments)
+        texts.append(paginate(spec.fn(fork, **args).text, page))
+        fork.advance(spec.cost_s)
+    return texts
+
+
+def draft(world: World, question: str, facts: list[str], decoys: list[str],
+          reads: list[ToolCall]) -> Draft:
+    """A draft whose facts the reads print and whose decoys are distinct tokens the reads
+    print too, none named by an answer that gives the facts alone; a task with a fact the
+    reads do not show, or no decoy left, is refused."""
+    seen = "\n".join(shown(world, reads))
+    missing = [f for f in facts if not named(seen, f)]
+    if missing:
+        raise ValueError(f"the reads do not print {missing} for: {question}")
     told = " ".join(facts)
     kept: list[str] = []
     for d in decoys:
-        if d and d not in kept and not named(told, d):
+        if d and d not in kept and not named(told, d) and named(seen, d):
             kept.append(d)
     if not kept:
         raise ValueError(f"no decoy survives for: {question}")
@@ -97,7 +115,7 @@ def first_breach(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
     _, svc, metric, i, threshold, pts = best
     times = [p["time"][11:19] for p in pts]
     decoys = [times[i - 1]] + ([times[i + 1]] if i + 1 < len(times) else []) + [times[-1]]
-    return draft(f"In the last 30 minutes, at which minute did {metric} of {svc} first go "
+    return draft(world, f"In the last 30 minutes, at which minute did {metric} of {svc} first go "
                  f"above {threshold:g}? Give the minute as query_metrics prints it (HH:MM:SS).",
                  [times[i]], decoys,
                  [ToolCall("query_metrics", {"service": svc, "metric": metric, "minutes": 30})])
@@ -141,7 +159,7 @@ def dominant_span(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
             break
     assert pick is not None, "no sampled trace has a dominant service"
     tid, trace, ranked = pick
-    return draft(f"Trace {tid} ({trace['route']}) took {trace['duration_ms']:.0f} ms. Which "
+    return draft(world, f"Trace {tid} ({trace['route']}) took {trace['duration_ms']:.0f} ms. Which "
                  f"service spent the most time in its own work, not counting the calls it "
                  f"waited on? Name the service.", [ranked[0]], ranked[1:],
                  [ToolCall("get_trace", {"trace_id": tid})])
@@ -162,7 +180,7 @@ def worst_route(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
         rows = read(world, "top_routes", by=by, k=5).data
         if clear_leader(rows, key, factor):
             routes = [str(r["route"]).split(" ", 1)[1] for r in rows]
-            return draft(f"Which public route has {what} right now? Give its path.",
+            return draft(world, f"Which public route has {what} right now? Give its path.",
                          [routes[0]], routes[1:], [ToolCall("top_routes", {"by": by, "k": 5})])
     raise AssertionError("no route leads any ranking")
 
@@ -178,13 +196,15 @@ def first_alert(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     others = [e["alert"] for e in firing if e["alert"] != first["alert"]]
     times = [e["time"][11:19] for e in events if e["time"] != first["time"]]
     if others and times and all(e["time"] != first["time"] for e in firing[1:]):
-        return draft("Which alert started firing first in the last hour, and at what time? Give "
+        return draft(world,
+                     "Which alert started firing first in the last hour, and at what time? Give "
                      "the alert name and the time as the alert history prints it (HH:MM:SS).",
                      [first["alert"], first["time"][11:19]], others + times,
                      [ToolCall("alert_history", {"minutes": 60})])
     rules = [r["alert"] for r in read(world, "list_alert_rules").data["rules"]]
     fired = sorted({str(e["alert"]).split(":")[0] for e in firing})
-    return draft("Which alerting rules fired in the last hour? Name each rule (not its SLO).",
+    return draft(world,
+                 "Which alerting rules fired in the last hour? Name each rule (not its SLO).",
                  fired, [r for r in rules if r not in fired],
                  [ToolCall("alert_history", {"minutes": 60}), ToolCall("list_alert_rules", {})])
 
@@ -198,7 +218,8 @@ def noisiest_logs(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
         leaders = sorted(r["service"] for r in rows if r[key] == most)
         if most > 0 and len(leaders) <= 2:
             ranked = sorted(rows, key=lambda r: (-r[key], r["service"]))
-            return draft(f"Which component logged the most {what} over the last 5 minutes? If "
+            return draft(world,
+                         f"Which component logged the most {what} over the last 5 minutes? If "
                          f"several tie, name each.", leaders,
                          [r["service"] for r in ranked if r["service"] not in leaders][:3],
                          [ToolCall("log_volume", {"minutes": 5})])
@@ -240,7 +261,8 @@ def error_origin(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
         start = origins(trace) if trace["status"] >= 400 else []
         if len(start) == 1:
             others = [s["service"] for s in trace["spans"] if s["service"] != start[0]]
-            return draft(f"Request trace {trace['trace_id']} ({trace['route']}) ended in status "
+            return draft(world,
+                         f"Request trace {trace['trace_id']} ({trace['route']}) ended in status "
                          f"{trace['status']}. In which service did the error start? Name "
                          f"the service.", start, others,
                          [ToolCall("get_trace", {"trace_id": trace["trace_id"]})])
@@ -251,9 +273,10 @@ def error_origin(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
 def p99_now(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The paged service's p99 latency now (decoys: 15 and 60 minutes ago)."""
     svc = subjects(world, truths)[0]
-    sig = read(world, "golden_signals", service=svc).data["signals"]["latency_p99_ms"]
-    shown = [f"{sig[k]:.4g}" for k in ("now", "15m_ago", "60m_ago")]
-    return draft(f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
+    text = read(world, "golden_signals", service=svc).text
+    row = next(line.split() for line in text.splitlines() if line.startswith("latency_p99_ms"))
+    shown = row[1:4]  # now, 15 and 60 minutes ago, as printed
+    return draft(world, f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
                  f"show it?", shown[:1], shown[1:],
                  [ToolCall("golden_signals", {"service": svc})])
 
@@ -263,7 +286,7 @@ def largest_change(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
     """The component whose signal moved most over the last half hour."""
     rows = read(world, "metric_changes", minutes=30).data
     top = rows[0]
-    return draft("Which application component's error rate, p99 latency or CPU changed "
+    return draft(world, "Which application component's error rate, p99 latency or CPU changed "
                  "the most over the last 30 minutes? Name the component.", [top["service"]],
                  [r["service"] for r in rows[1:]],
                  [ToolCall("metric_changes", {"minutes": 30})])
@@ -305,5 +328,5 @@ def runbook(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     symptom, query, title = entry
     hits = [h["title"] for h in read(world, "search_docs", query=query).data]
     assert title in hits, f"runbook {title!r} not found by {query!r}"
-    return draft(f"We see {symptom}. Which runbook covers this? Give its title.", [title],
+    return draft(world, f"We see {symptom}. Which runbook covers this? Give its title.", [title],
                  [h for h in hits if h != title], [ToolCall("search_docs", {"query": query})])
