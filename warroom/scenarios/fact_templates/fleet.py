@@ -3,7 +3,7 @@
 The benign fleet acts in every world (the autoscaler, lb-tuner and config-sync log on their
 schedules), so most templates apply to every scenario; the rogue-agent ones ask about the
 culprit's own actions. Facts are read from the audit log as the fleet tools print it, at
-the incident page (one read, before the clock moves).
+the incident page (the first read runs before the clock moves).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ...types import ToolCall
+from ...world import noise
 from ...world.faults import FAULTS, Truth
 from ...world.telemetry import fmt
 from ...world.world import World
@@ -21,6 +22,11 @@ from .observability import draft, read
 
 #: Keep picked entries this far inside the 60-minute windows the reads use.
 MARGIN_S = 300.0
+
+
+def one_of(scenario: Scenario, items: list[str], salt: int) -> str:
+    """A stable pick among ``items`` for this scenario (spreads tasks over agents)."""
+    return items[noise.bits(0, noise.sid(scenario.id), salt) % len(items)]
 
 
 def hms(world: World, t: float) -> str:
@@ -40,7 +46,8 @@ def rogue(scenario: Scenario) -> bool:
     return any(FAULTS[f.type].family == "rogue_agent" for f in scenario.faults)
 
 
-def culprit_entries(world: World, scenario: Scenario, truths: list[Truth]) -> tuple[Any, list[Any]]:
+def culprit_entries(world: World, scenario: Scenario, truths: list[Truth]
+                    ) -> tuple[Truth, list[Any]]:
     """The rogue truth and its agent's entries since the fault's onset, on its target when
     it logged any there."""
     truth = next(t for t in truths if t.family == "rogue_agent")
@@ -87,11 +94,16 @@ def who_touched(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     assert by_target, "no fleet agent changed a component in the last hour"
     target = min(by_target, key=lambda t: (t == edge, -len(by_target[t]), t))
     agents = sorted(by_target[target])
-    others = sorted({e.agent for e in recent(world)} - set(agents))
-    return draft(world,
-                 f"Which fleet agents made changes to {target} in the last hour (not counting "
-                 f"recommendations)? Name every one.", agents, others,
-                 [ToolCall("list_fleet_actions", {"minutes": 60})])
+    others = sorted(set(world.head.fleet) - set(agents))
+    question = (f"Which fleet agents made changes to {target} in the last hour (not counting "
+                f"recommendations)? Name every one.")
+    try:
+        return draft(world, question, agents, others,
+                     [ToolCall("list_fleet_actions", {"minutes": 60})])
+    except ValueError:  # the audit log's first page ends before the oldest of them
+        return draft(world, question, agents, others,
+                     [ToolCall("fleet_changes", {"target": target, "minutes": 60}),
+                      ToolCall("list_fleet_agents", {})])
 
 
 @template("fleet")
@@ -100,13 +112,14 @@ def last_action(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     window = [e for e in recent(world) if e.agent != "oncall"]
     agents = sorted({e.agent for e in window})
     assert agents, "no fleet agent logged anything in the last hour"
-    agent = agents[len(scenario.id) % len(agents)]
+    agent = one_of(scenario, agents, 1)
     mine = [e for e in window if e.agent == agent]
     when = hms(world, mine[-1].t)
     targets = sorted({e.target for e in mine if e.t == mine[-1].t})
     runs = read(world, "agent_decisions", agent=agent, minutes=60).data
     decoys = [r["time"][11:19] for r in runs] + [e.target for e in reversed(mine)]
-    return draft(world, f"When did {agent} last log an action (a run whose decision is not 'no "
+    return draft(world,
+                 f"When did {agent} last log an action (a run whose decision is not 'no "
                  f"action'), and on which target? Give the time as its decisions list prints "
                  f"it (HH:MM:SS) and the target.", [when, *targets],
                  [d for d in decoys if d != when and d not in targets],
@@ -133,7 +146,8 @@ def busiest_agent(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
                    key=lambda x: (-x[0], x[1]))
     if total[0][0] > total[1][0]:
         agent = total[0][1]
-        return draft(world, "Which fleet agent logged the most actions (of all kinds together) in "
+        return draft(world,
+                     "Which fleet agent logged the most actions (of all kinds together) in "
                      "the last hour?", [agent], [a for a in others if a != agent], reads)
     latest: dict[str, float] = {e.agent: e.t for e in recent(world)}
     last = sorted(latest, key=lambda a: (-latest[a], a))
@@ -150,8 +164,8 @@ def agent_owner(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The team that owns an agent and its schedule (decoys: the other agents' ones)."""
     rows = read(world, "list_fleet_agents").data
     culprit = next((t.culprit for t in truths if t.family == "rogue_agent"), None)
-    pick = next((r for r in rows if r["agent"] == culprit), None) or \
-        rows[len(scenario.id) % len(rows)]
+    agent = culprit or one_of(scenario, [r["agent"] for r in rows], 3)
+    pick = next(r for r in rows if r["agent"] == agent)
     sched = f"every {int(pick['interval_s'] // 60)}m"
     return draft(world,
                  f"Which team owns the fleet agent {pick['agent']}, and how often does it run? "
@@ -199,9 +213,11 @@ def rogue_first_change(world: World, scenario: Scenario, truths: list[Truth]) ->
     reads = [ToolCall("fleet_changes", {"target": first.target, "minutes": 120})]
     decoys = [e.agent for e in log] + [hms(world, e.t) for e in log]
     if any(d not in facts for d in decoys):
-        return draft(world, question, facts, decoys, reads)
+        return draft(world,
+                     question, facts, decoys, reads)
     others = [e.agent for e in reversed(recent(world)) if e.agent != first.agent]
-    return draft(world, question, facts, others,
+    return draft(world,
+                 question, facts, others,
                  [*reads, ToolCall("list_fleet_actions", {"minutes": 60})])
 
 
@@ -230,7 +246,8 @@ def rogue_change(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
     decoys = [t for r in rows for t in changed(r["action"], r["detail"])]
     decoys += re.findall(r"(\S+) ->", pick.detail) + [r["agent"] for r in rows]
     decoys += [r["time"][11:19] for r in rows]
-    return draft(world, f"Which fleet agent made the latest change to {pick.target} that hurts it, "
+    return draft(world,
+                 f"Which fleet agent made the latest change to {pick.target} that hurts it, "
                  f"and what value did it set? Give the agent and the value as the fleet log "
                  f"prints it.", [pick.agent, *facts], decoys,
                  [ToolCall("fleet_changes", {"target": pick.target, "minutes": 120})])
@@ -238,13 +255,14 @@ def rogue_change(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
 
 @template("fleet")
 def runs_since(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
-    """How many runs an agent made in the last hour and when its latest was."""
+    """An agent's two latest runs, to tell whether it still runs (decoys: earlier runs)."""
     rows = read(world, "fleet_summary", minutes=60).data
     often = [r["agent"] for r in rows if r["runs"] >= 3]
-    agent = often[(len(scenario.id) // 3) % len(often)]
+    agent = one_of(scenario, often, 2)
     runs = read(world, "agent_decisions", agent=agent, minutes=60).data
     assert len(runs) >= 2, f"{agent} ran fewer than twice"
-    return draft(world, f"When was {agent}'s most recent run, and what was the run before it? Give "
+    return draft(world,
+                 f"When was {agent}'s most recent run, and what was the run before it? Give "
                  f"both times as its decisions list prints them (HH:MM:SS).",
                  [runs[0]["time"][11:19], runs[1]["time"][11:19]],
                  [r["time"][11:19] for r in runs[2:5]],

@@ -115,7 +115,8 @@ def first_breach(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
     _, svc, metric, i, threshold, pts = best
     times = [p["time"][11:19] for p in pts]
     decoys = [times[i - 1]] + ([times[i + 1]] if i + 1 < len(times) else []) + [times[-1]]
-    return draft(world, f"In the last 30 minutes, at which minute did {metric} of {svc} first go "
+    return draft(world,
+                 f"In the last 30 minutes, at which minute did {metric} of {svc} first go "
                  f"above {threshold:g}? Give the minute as query_metrics prints it (HH:MM:SS).",
                  [times[i]], decoys,
                  [ToolCall("query_metrics", {"service": svc, "metric": metric, "minutes": 30})])
@@ -159,7 +160,8 @@ def dominant_span(world: World, scenario: Scenario, truths: list[Truth]) -> Draf
             break
     assert pick is not None, "no sampled trace has a dominant service"
     tid, trace, ranked = pick
-    return draft(world, f"Trace {tid} ({trace['route']}) took {trace['duration_ms']:.0f} ms. Which "
+    return draft(world,
+                 f"Trace {tid} ({trace['route']}) took {trace['duration_ms']:.0f} ms. Which "
                  f"service spent the most time in its own work, not counting the calls it "
                  f"waited on? Name the service.", [ranked[0]], ranked[1:],
                  [ToolCall("get_trace", {"trace_id": tid})])
@@ -180,7 +182,8 @@ def worst_route(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
         rows = read(world, "top_routes", by=by, k=5).data
         if clear_leader(rows, key, factor):
             routes = [str(r["route"]).split(" ", 1)[1] for r in rows]
-            return draft(world, f"Which public route has {what} right now? Give its path.",
+            return draft(world,
+                         f"Which public route has {what} right now? Give its path.",
                          [routes[0]], routes[1:], [ToolCall("top_routes", {"by": by, "k": 5})])
     raise AssertionError("no route leads any ranking")
 
@@ -275,9 +278,10 @@ def p99_now(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     svc = subjects(world, truths)[0]
     text = read(world, "golden_signals", service=svc).text
     row = next(line.split() for line in text.splitlines() if line.startswith("latency_p99_ms"))
-    shown = row[1:4]  # now, 15 and 60 minutes ago, as printed
-    return draft(world, f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
-                 f"show it?", shown[:1], shown[1:],
+    values = row[1:4]  # now, 15 and 60 minutes ago, as printed
+    return draft(world,
+                 f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
+                 f"show it?", values[:1], values[1:],
                  [ToolCall("golden_signals", {"service": svc})])
 
 
@@ -286,7 +290,8 @@ def largest_change(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
     """The component whose signal moved most over the last half hour."""
     rows = read(world, "metric_changes", minutes=30).data
     top = rows[0]
-    return draft(world, "Which application component's error rate, p99 latency or CPU changed "
+    return draft(world,
+                 "Which application component's error rate, p99 latency or CPU changed "
                  "the most over the last 30 minutes? Name the component.", [top["service"]],
                  [r["service"] for r in rows[1:]],
                  [ToolCall("metric_changes", {"minutes": 30})])
@@ -328,5 +333,6 @@ def runbook(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     symptom, query, title = entry
     hits = [h["title"] for h in read(world, "search_docs", query=query).data]
     assert title in hits, f"runbook {title!r} not found by {query!r}"
-    return draft(world, f"We see {symptom}. Which runbook covers this? Give its title.", [title],
+    return draft(world,
+                 f"We see {symptom}. Which runbook covers this? Give its title.", [title],
                  [h for h in hits if h != title], [ToolCall("search_docs", {"query": query})])
