@@ -184,18 +184,23 @@ def action_context(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
               and e.t >= world.now - 3600 + MARGIN_S]
     agents = sorted({e.agent for e in window})
     assert agents, "no fleet action on a component in the last hour"
-    agent = next((a for a in ("autoscaler", "cost-optimizer", "deploy-bot") if a in agents),
-                 agents[0])
-    rows = read(world, "fleet_action_context", agent=agent, minutes=60).data
-    rows = [r for r in rows if "cpu" in r["observed"]]
-    pick = rows[0]
-    cpu = f"cpu={pick['observed']['cpu']:.0%}"
+    changing = sorted({e.agent for e in window if not routine(e)})
+    agent = one_of(scenario, changing or agents, 4)
+    rows = [r for r in read(world, "fleet_action_context", agent=agent, minutes=60).data
+            if "cpu" in r["observed"]]
+    acted = [r for r in rows if r["action"] != "recommend"]
+    pick = (acted or rows)[0]
+    seen = pick["observed"]
+    # a recommendation quotes the CPU it saw, so ask for the ready pods instead
+    ask, fact, form = ("CPU", f"cpu={seen['cpu']:.0%}", "cpu=N%") if acted else \
+        ("number of ready pods", f"ready_pods={seen['ready_pods']}", "ready_pods=N")
     return draft(world,
                  f"When {agent} logged '{pick['action']} {pick['target']}: {pick['detail']}' "
-                 f"at {pick['time'][11:19]}, what was {pick['target']}'s CPU at that instant? "
-                 f"Give it as the action context prints it (cpu=N%).", [cpu],
-                 [f"cpu={r['observed']['cpu']:.0%}" for r in rows[1:]]
-                 + [f"ready_pods={pick['observed']['ready_pods']}"],
+                 f"at {pick['time'][11:19]}, what was {pick['target']}'s {ask} at that instant? "
+                 f"Give it as the action context prints it ({form}).", [fact],
+                 [f"cpu={seen['cpu']:.0%}", f"ready_pods={seen['ready_pods']}"]
+                 + [f"cpu={r['observed']['cpu']:.0%}" for r in rows[1:]]
+                 + [f"ready_pods={r['observed']['ready_pods']}" for r in rows[1:]],
                  [ToolCall("fleet_action_context", {"agent": agent, "minutes": 60})])
 
 

@@ -275,10 +275,14 @@ def error_origin(world: World, scenario: Scenario, truths: list[Truth]) -> Draft
 @template("observability")
 def p99_now(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The paged service's p99 latency now (decoys: 15 and 60 minutes ago)."""
-    svc = subjects(world, truths)[0]
-    text = read(world, "golden_signals", service=svc).text
-    row = next(line.split() for line in text.splitlines() if line.startswith("latency_p99_ms"))
-    values = row[1:4]  # now, 15 and 60 minutes ago, as printed
+    rows: list[tuple[str, list[str]]] = []
+    for svc in subjects(world, truths)[:4]:
+        text = read(world, "golden_signals", service=svc).text
+        row = next(line.split() for line in text.splitlines()
+                   if line.startswith("latency_p99_ms"))
+        rows.append((svc, row[1:4]))  # now, 15 and 60 minutes ago, as printed
+    # prefer a service whose value prints plainly (not as 2.976e+04)
+    svc, values = next((r for r in rows if "e" not in r[1][0]), rows[0])
     return draft(world,
                  f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
                  f"show it?", values[:1], values[1:],
