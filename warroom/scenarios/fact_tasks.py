@@ -7,10 +7,23 @@ The generators live in ``warroom.scenarios.fact_templates``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..types import ToolCall
 from .spec import Scenario
+
+_EDGE = r"[A-Za-z0-9_]"
+
+
+def names(text: str, token: str) -> bool:
+    """Whether ``text`` contains ``token`` as a whole token (case-insensitive), the rule the
+    fact grader reads answers by: ``v12`` is not named by ``v123``, nor ``pid 41`` by
+    ``pid 410``."""
+    if not token:
+        return False
+    pattern = rf"(?<!{_EDGE}){re.escape(token)}(?!{_EDGE})"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True)

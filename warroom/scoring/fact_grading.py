@@ -8,20 +8,10 @@ that names every id it saw finds the facts but fails, and scores at most half.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-_EDGE = r"[A-Za-z0-9_]"
-
-
-def names(answer: str, token: str) -> bool:
-    """Whether ``answer`` contains ``token`` as a whole token (case-insensitive): ``v12``
-    is not named by ``v123``, nor ``pid 41`` by ``pid 410``."""
-    if not token:
-        return False
-    pattern = rf"(?<!{_EDGE}){re.escape(token)}(?!{_EDGE})"
-    return re.search(pattern, answer, flags=re.IGNORECASE) is not None
+from ..scenarios.fact_tasks import names
 
 
 def grade_answer(answer: str | None, facts: Sequence[str], decoys: Sequence[str] = (),

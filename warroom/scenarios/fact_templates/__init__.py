@@ -16,10 +16,12 @@ for every scenario ``applies`` accepts (the tests play the domain oracle on all 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
+from ...tools.registry import load_all, paginate, validate
 from ...types import ToolCall
 from ...world import noise
 from ...world.faults import Truth
@@ -73,6 +75,21 @@ def template(domain: str, *, applies: Callable[[Scenario], bool] = always,
                                   (make.__doc__ or "").strip().split("\n")[0])
         return make
     return register
+
+
+def observe(world: World, reads: Sequence[ToolCall]) -> list[tuple[str, Any]]:
+    """(text, data) of each read played in order on a fork of ``world``, paginated and each
+    charged its simulated cost afterwards, exactly as a domain episode plays them."""
+    registry = load_all()
+    fork = world.fork()
+    outs = []
+    for call in reads:
+        spec = registry[call.name]
+        args, page = validate(spec, call.arguments)
+        out = spec.fn(fork, **args)
+        outs.append((paginate(out.text, page), out.data))
+        fork.advance(spec.cost_s)
+    return outs
 
 
 def load() -> dict[str, Template]:

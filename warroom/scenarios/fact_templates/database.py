@@ -12,8 +12,8 @@ from ...types import ToolCall
 from ...world.faults import Truth
 from ...world.world import World
 from ..spec import Scenario
-from . import Draft, template
-from .errors import any_fault, finish, observe
+from . import Draft, observe, template
+from .errors import any_fault, finish
 
 
 def _primary(world: World) -> str:

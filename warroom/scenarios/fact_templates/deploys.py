@@ -18,6 +18,7 @@ from ...types import ToolCall
 from ...world import noise
 from ...world.faults import Truth
 from ...world.world import World
+from ..fact_tasks import names as _named
 from ..spec import Scenario
 from . import Draft, template
 
@@ -90,13 +91,6 @@ def _steady(world: World, scenario: Scenario, truths: list[Truth], salt: str) ->
     if first in ok:
         return first
     return str(noise.choice(world.seed, ok, noise.sid(scenario.id), noise.sid(salt)))
-
-
-def _named(text: str, token: str) -> bool:
-    """Whether ``text`` holds ``token`` as a whole token, as the fact grader reads answers
-    (``warroom.scoring.fact_grading.names``, a layer above this one)."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])", text,
-                     flags=re.IGNORECASE) is not None
 
 
 def _others(items: list[str], facts: tuple[str, ...], n: int = 2) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from ...tools.registry import load_all, paginate, validate
 from ...types import ToolCall
 from ...world.faults import Truth
 from ...world.faults.distractors import NOISE_ERRORS
@@ -22,36 +21,15 @@ from ...world.telemetry import errors as tracker
 from ...world.telemetry import tracker_history as history
 from ...world.topology import TOPOLOGIES, Topology
 from ...world.world import World
+from ..fact_tasks import names as named
 from ..spec import FaultSpec, Scenario
-from . import Draft, template
+from . import Draft, observe, template
 
-_EDGE = r"[A-Za-z0-9_]"
 FRAME = re.compile(r"[\w./$]+\.(?:py|go|java|rb|js|ts):\d+")
 NOISE_FRAMES = frozenset(frame for _, frame in NOISE_ERRORS.values())
 
 
 # -- shared helpers --------------------------------------------------------------------------
-def named(text: str, token: str) -> bool:
-    """Whether ``text`` names ``token`` as a whole token, as the fact grader reads it."""
-    return bool(token) and re.search(rf"(?<!{_EDGE}){re.escape(token)}(?!{_EDGE})", text,
-                                     flags=re.IGNORECASE) is not None
-
-
-def observe(world: World, reads: Sequence[ToolCall]) -> list[tuple[str, Any]]:
-    """(text, data) of each read played in order on a fork of ``world``, each charged its
-    simulated cost afterwards, exactly as a domain episode plays them."""
-    registry = load_all()
-    fork = world.fork()
-    outs = []
-    for call in reads:
-        spec = registry[call.name]
-        args, page = validate(spec, call.arguments)
-        out = spec.fn(fork, **args)
-        outs.append((paginate(out.text, page), out.data))
-        fork.advance(spec.cost_s)
-    return outs
-
-
 def finish(question: str, facts: Iterable[str], decoys: Iterable[Any],
            reads: Sequence[ToolCall], outs: Sequence[tuple[str, Any]]) -> Draft:
     """The draft, keeping the decoys the reads print that the facts do not name; raises when

@@ -19,6 +19,7 @@ from ...world import noise
 from ...world.faults import Truth
 from ...world.topology import TOPOLOGIES
 from ...world.world import World
+from ..fact_tasks import names as _named
 from ..spec import Scenario
 from . import Draft, template
 
@@ -55,13 +56,6 @@ def _truth(truths: list[Truth], types: frozenset[str]) -> Truth:
 @lru_cache(maxsize=4)
 def _kinds(topology: str) -> dict[str, str]:
     return {c.name: c.kind for c in TOPOLOGIES[topology]().components}
-
-
-def _named(text: str, token: str) -> bool:
-    """Whether ``text`` holds ``token`` as a whole token, as the fact grader reads answers
-    (``warroom.scoring.fact_grading.names``, a layer above this one)."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])", text,
-                     flags=re.IGNORECASE) is not None
 
 
 def _others(items: list[str], facts: tuple[str, ...], n: int = 2) -> tuple[str, ...]:
@@ -176,7 +170,7 @@ def odd_replicaset(world: World, scenario: Scenario, truths: list[Truth]) -> Dra
                   ToolCall("list_pods", {"service": svc})))
 
 
-@template("kubernetes", weight=12, applies=lambda sc: _with(sc, frozenset({"noisy_neighbour"})))
+@template("kubernetes", weight=40, applies=lambda sc: _with(sc, frozenset({"noisy_neighbour"})))
 def saturated_node(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The node whose CPU is saturated and how much other tenants use on it (decoys: the
     healthy nodes)."""

@@ -7,16 +7,16 @@ tool prints them, service and route names, alert names, runbook titles.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ...tools.registry import ToolOutput, load_all, paginate, validate
+from ...tools.registry import ToolOutput, load_all
 from ...types import ToolCall
 from ...world.faults import FAULTS, Truth
 from ...world.telemetry import traces as tr
 from ...world.world import World
+from ..fact_tasks import names as named
 from ..spec import Scenario
-from . import Draft, template
+from . import Draft, observe, template
 
 APP = ("edge", "gateway", "service", "worker")
 
@@ -26,30 +26,12 @@ def read(world: World, tool: str, **args: Any) -> ToolOutput:
     return load_all()[tool].fn(world, **args)
 
 
-def named(text: str, token: str) -> bool:
-    """Whether ``text`` holds ``token`` as a whole token, as the fact grader reads it."""
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(token)}(?![A-Za-z0-9_])", text,
-                     flags=re.IGNORECASE) is not None
-
-
-def shown(world: World, reads: list[ToolCall]) -> list[str]:
-    """The texts the reads print in an episode: run in order on a fork of ``world``, each
-    paginated and charged its simulated time, as the domain episode does."""
-    fork, texts = world.fork(), []
-    for call in reads:
-        spec = load_all()[call.name]
-        args, page = validate(spec, call.arguments)
-        texts.append(paginate(spec.fn(fork, **args).text, page))
-        fork.advance(spec.cost_s)
-    return texts
-
-
 def draft(world: World, question: str, facts: list[str], decoys: list[str],
           reads: list[ToolCall]) -> Draft:
     """A draft whose facts the reads print and whose decoys are distinct tokens the reads
     print too, none named by an answer that gives the facts alone; a task with a fact the
     reads do not show, or no decoy left, is refused."""
-    seen = "\n".join(shown(world, reads))
+    seen = "\n".join(text for text, _ in observe(world, reads))
     missing = [f for f in facts if not named(seen, f)]
     if missing:
         raise ValueError(f"the reads do not print {missing} for: {question}")
