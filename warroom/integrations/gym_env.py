@@ -74,6 +74,18 @@ def _parse(action: Any) -> Any:
     return action
 
 
+def _play(episode: Any, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+    """One text-face step of an incident or domain episode: (text, reward, terminated,
+    truncated, info), the grade in ``info["result"]`` once it ends."""
+    res = episode.step(_parse(action))
+    obs = res.observation
+    info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
+            "time": obs.time, "step": obs.step}
+    if res.done or res.truncated:
+        info["result"] = res.info.get("result")
+    return _fit(obs.text), float(res.reward), bool(res.done), bool(res.truncated), info
+
+
 class IncidentEnv(gym.Env[str, str]):
     """One incident per episode; see the module docstring for the contract."""
 
@@ -124,14 +136,9 @@ class IncidentEnv(gym.Env[str, str]):
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if self.episode is None:
             raise RuntimeError("call reset() before step()")
-        res = self.episode.step(_parse(action))
-        obs = res.observation
-        self._last = _fit(obs.text)
-        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
-                "time": obs.time, "step": obs.step}
-        if res.done or res.truncated:
-            info["result"] = res.info.get("result")
-        return self._last, float(res.reward), bool(res.done), bool(res.truncated), info
+        out = _play(self.episode, action)
+        self._last = out[0]
+        return out
 
     def render(self) -> str | None:
         return self._last if self.render_mode == "ansi" else None
@@ -207,14 +214,9 @@ class DomainEnv(gym.Env[str, str]):
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if self.episode is None:
             raise RuntimeError("call reset() before step()")
-        res = self.episode.step(_parse(action))
-        obs = res.observation
-        self._last = _fit(obs.text)
-        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
-                "time": obs.time, "step": obs.step}
-        if res.done or res.truncated:
-            info["result"] = res.info.get("result")
-        return self._last, float(res.reward), bool(res.done), bool(res.truncated), info
+        out = _play(self.episode, action)
+        self._last = out[0]
+        return out
 
     def render(self) -> str | None:
         return self._last if self.render_mode == "ansi" else None

@@ -39,6 +39,7 @@ from .mcp_tools import (
     _annotations,
     _observation_data,
     _session_definitions,
+    ended,
 )
 
 START_TASK = "start_task"
@@ -159,14 +160,4 @@ class DomainIncidentTools(IncidentTools):
         held = self.store.get(args.get("episode_id"))
         if isinstance(held.episode, Episode):
             return super()._end(args)
-        held = self.store.end(held.id)
-        ep = held.episode
-        with held.lock:
-            answered = ep.answer is not None
-            result = ep.finish()
-            data = {"episode_id": held.id, "seed": held.seed, "answered": answered,
-                    "steps": len(ep.trace), "result": result}
-        text = (f"episode {held.id} ended after {len(ep.trace)} step(s): score "
-                f"{result.get('score')}, success {result.get('success')}"
-                + ("" if answered else " (no answer was given)"))
-        return CallOutcome(text, data)
+        return ended(self.store.end(held.id), "answered", "answer", "no answer was given")

@@ -144,16 +144,7 @@ class IncidentTools:
 
     def _end(self, args: dict[str, Any]) -> CallOutcome:
         held = self.store.end(args.get("episode_id"))
-        ep = held.episode
-        with held.lock:
-            reported = ep.report is not None
-            result = ep.finish()
-            data = {"episode_id": held.id, "seed": held.seed, "reported": reported,
-                    "steps": len(ep.trace), "result": result}
-        text = (f"episode {held.id} ended after {len(ep.trace)} step(s): score "
-                f"{result.get('score')}, success {result.get('success')}"
-                + ("" if reported else " (no report was submitted)"))
-        return CallOutcome(text, data)
+        return ended(held, "reported", "report", "no report was submitted")
 
     @staticmethod
     def _step_outcome(held: Held, result: StepResult) -> CallOutcome:
@@ -166,3 +157,18 @@ class IncidentTools:
             if result.truncated:
                 text += "\n\nThe step budget is spent; the episode is over."
         return CallOutcome(text, data, not obs.ok)
+
+
+def ended(held: Held, key: str, attr: str, missing: str) -> CallOutcome:
+    """Grade an episode taken out of the store: ``key`` says whether its ``attr`` (the
+    report, the answer) was given; ``missing`` is said when it was not."""
+    ep = held.episode
+    with held.lock:
+        given = getattr(ep, attr) is not None
+        result = ep.finish()
+        data = {"episode_id": held.id, "seed": held.seed, key: given,
+                "steps": len(ep.trace), "result": result}
+    text = (f"episode {held.id} ended after {len(ep.trace)} step(s): score "
+            f"{result.get('score')}, success {result.get('success')}"
+            + ("" if given else f" ({missing})"))
+    return CallOutcome(text, data)

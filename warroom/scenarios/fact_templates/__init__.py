@@ -26,7 +26,7 @@ from ...types import ToolCall
 from ...world import noise
 from ...world.faults import Truth
 from ...world.world import World
-from ..fact_tasks import FactTask
+from ..fact_tasks import FactTask, names
 from ..spec import Scenario
 
 DOMAINS_PER_SCENARIO = 3
@@ -90,6 +90,16 @@ def observe(world: World, reads: Sequence[ToolCall]) -> list[tuple[str, Any]]:
         outs.append((paginate(out.text, page), out.data))
         fork.advance(spec.cost_s)
     return outs
+
+
+def look_alikes(items: Sequence[str], facts: Sequence[str], n: int = 2) -> tuple[str, ...]:
+    """Up to ``n`` of ``items``, in order, that neither name a fact nor are named by one
+    (``maxmemory`` is named by ``maxmemory-policy``), so naming the facts names no decoy."""
+    out: list[str] = []
+    for item in items:
+        if item not in out and not any(names(f, item) or names(item, f) for f in facts):
+            out.append(item)
+    return tuple(out[:n])
 
 
 def load() -> dict[str, Template]:

@@ -18,9 +18,9 @@ from ...types import ToolCall
 from ...world import noise
 from ...world.faults import Truth
 from ...world.world import World
-from ..fact_tasks import names as _named
 from ..spec import Scenario
 from . import Draft, template
+from . import look_alikes as _others
 
 DEPLOYABLE = ("service", "gateway", "worker", "edge")
 LONG = 720  # hours: list_deploys and list_pipeline_runs reach back to the first release
@@ -91,16 +91,6 @@ def _steady(world: World, scenario: Scenario, truths: list[Truth], salt: str) ->
     if first in ok:
         return first
     return str(noise.choice(world.seed, ok, noise.sid(scenario.id), noise.sid(salt)))
-
-
-def _others(items: list[str], facts: tuple[str, ...], n: int = 2) -> tuple[str, ...]:
-    """Up to ``n`` of ``items``, in order, that neither name a fact nor are named by one
-    (``maxmemory`` is named by ``maxmemory-policy``), so naming the facts names no decoy."""
-    out: list[str] = []
-    for item in items:
-        if item not in out and not any(_named(f, item) or _named(item, f) for f in facts):
-            out.append(item)
-    return tuple(out[:n])
 
 
 def _newest_of(world: World, truth: Truth) -> tuple[dict[str, Any], list[dict[str, Any]]]:

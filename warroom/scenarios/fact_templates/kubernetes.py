@@ -19,9 +19,9 @@ from ...world import noise
 from ...world.faults import Truth
 from ...world.topology import TOPOLOGIES
 from ...world.world import World
-from ..fact_tasks import names as _named
 from ..spec import Scenario
 from . import Draft, template
+from . import look_alikes as _others
 
 WORKLOADS = ("service", "gateway", "worker", "edge", "postgres", "redis", "queue")
 MEMORY_CUT_FAULTS = frozenset({"oom_limit_too_low", "rogue_cost_optimizer"})
@@ -56,16 +56,6 @@ def _truth(truths: list[Truth], types: frozenset[str]) -> Truth:
 @lru_cache(maxsize=4)
 def _kinds(topology: str) -> dict[str, str]:
     return {c.name: c.kind for c in TOPOLOGIES[topology]().components}
-
-
-def _others(items: list[str], facts: tuple[str, ...], n: int = 2) -> tuple[str, ...]:
-    """Up to ``n`` of ``items``, in order, that neither name a fact nor are named by one
-    (``maxmemory`` is named by ``maxmemory-policy``), so naming the facts names no decoy."""
-    out: list[str] = []
-    for item in items:
-        if item not in out and not any(_named(f, item) or _named(item, f) for f in facts):
-            out.append(item)
-    return tuple(out[:n])
 
 
 def _steady(world: World, scenario: Scenario, truths: list[Truth], salt: str) -> str:
