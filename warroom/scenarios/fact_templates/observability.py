@@ -157,7 +157,7 @@ def clear_leader(rows: list[dict[str, Any]], key: str, factor: float) -> bool:
 @template("observability")
 def worst_route(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
     """The public route that leads the top-k ranking (errors, else latency, else traffic)."""
-    asks = (("errors", "error_ratio", 2.0, "the highest share of failing requests"),
+    asks = (("errors", "error_ratio", 1.5, "the highest share of failing requests"),
             ("latency", "p99_ms", 1.2, "the slowest p99 latency"),
             ("rps", "rps", 1.02, "the most traffic"))
     for by, key, factor, what in asks:
