@@ -36,7 +36,7 @@ def test_short_training_beats_the_untrained_policy_on_held_out(tmp_path: Path) -
     from sb3_contrib.common.wrappers import ActionMasker
 
     result = train_ppo(make_env, tmp_path / "run", total_timesteps=64, seed=0,
-                       chunk_rollouts=1, progress=False, warm_episodes=12, dagger_rounds=2,
+                       chunk_rollouts=1, progress=False, warm_episodes=24, dagger_rounds=2,
                        hyper=TINY)
     env = ActionMasker(make_env(("easy",)), lambda e: e.unwrapped.action_masks())
     untrained = MaskablePPO("MlpPolicy", env, seed=0, device="cpu",
