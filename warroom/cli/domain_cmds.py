@@ -28,7 +28,7 @@ from ..scenarios.file_tasks import refs as file_refs
 from ..scenarios.spec import Scenario
 from ..scenarios.splits import SPLITS
 from ..tools.slices import READ_DOMAINS
-from .errors import FAILURE, fail, user_errors
+from .errors import FAILURE, check_policies, fail, user_errors
 
 
 def _check(option: str, value: str | None, valid: list[str]) -> None:
@@ -149,24 +149,6 @@ def _check_tasks(rows: list[dict[str, str]], sc: Scenario | None, as_json: bool)
 
 # -- warroom eval --domain ------------------------------------------------------------------
 
-def _check_policies(specs: list[PolicySpec], domain: str) -> None:
-    """Fail once, before the run, on a policy that cannot be built or an LLM endpoint that
-    cannot be reached."""
-    for s in specs:
-        try:
-            policy = domain_policy(s, domain)
-        except KeyError as exc:
-            fail(f"{s.label}: {exc.args[0]}")
-        except (ImportError, AttributeError, TypeError, ValueError) as exc:
-            fail(f"{s.label}: {exc}")
-        check = getattr(policy, "check_endpoint", None) if s.name == "llm" else None
-        if check is not None:
-            try:
-                check()
-            except Exception as exc:
-                fail(f"{s.label}: {exc}", FAILURE)
-
-
 def _progress(total: int, enabled: bool) -> Progress:
     return Progress(TextColumn("domain eval"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[stats]}"), TextColumn("ETA"),
@@ -254,7 +236,7 @@ def eval_cmd(domain: str, split: str | None, template: str | None, scenario: Pat
             fail(f"no {domain} fact task matches split={split}"
                  + (f" template={template}" if template else "")
                  + (f" in {scenario}" if scenario else ""))
-    _check_policies(specs, domain)
+    check_policies(specs, lambda s: domain_policy(s, domain))
     if out is not None and run is None:
         with user_errors():
             run = RunDir.create(out, {"kind": "domain", "domain": domain, "tasks": ids,

@@ -4,9 +4,9 @@ traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -44,3 +44,20 @@ def user_errors() -> Iterator[None]:
     except (FileExistsError, FileNotFoundError, NotADirectoryError) as exc:
         fail(str(exc))
 
+
+def check_policies(specs: list[Any], make: Callable[[Any], Any]) -> None:
+    """Fail once, before a run, on a policy spec that ``make`` cannot build or an LLM
+    endpoint or model that cannot be reached."""
+    for s in specs:
+        try:
+            policy = make(s)
+        except KeyError as exc:
+            fail(f"{s.label}: {exc.args[0]}")
+        except (ImportError, AttributeError, TypeError, ValueError) as exc:
+            fail(f"{s.label}: {exc}")
+        check = getattr(policy, "check_endpoint", None) if s.name == "llm" else None
+        if check is not None:
+            try:
+                check()
+            except Exception as exc:
+                fail(f"{s.label}: {exc}", FAILURE)

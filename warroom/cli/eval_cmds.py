@@ -20,7 +20,7 @@ from ..harness.policies import BUILTIN, PolicySpec, parse_many
 from ..harness.rundir import RunDir, default_path, extended_spec, spec_differences
 from ..harness.stats import TIER_ORDER
 from . import choices, options
-from .errors import FAILURE, fail, user_errors
+from .errors import check_policies, fail, user_errors
 
 
 def _pct(x: float | None) -> str:
@@ -90,23 +90,9 @@ def _policies(text: str, llm: dict[str, Any]) -> list[PolicySpec]:
 
 
 def _check_policies(specs: list[PolicySpec]) -> None:
-    """Fail once, before the batch, on a policy that cannot be built or an LLM endpoint
-    or model that cannot be reached."""
     from ..harness.policies import build
 
-    for s in specs:
-        try:
-            policy = build(s)
-        except KeyError as exc:
-            fail(f"{s.label}: {exc.args[0]}")
-        except (ImportError, AttributeError, TypeError, ValueError) as exc:
-            fail(f"{s.label}: {exc}")
-        check = getattr(policy, "check_endpoint", None) if s.name == "llm" else None
-        if check is not None:
-            try:
-                check()
-            except Exception as exc:
-                fail(f"{s.label}: {exc}", FAILURE)
+    check_policies(specs, build)
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
