@@ -16,7 +16,7 @@ for every scenario ``applies`` accepts (the tests play the domain oracle on all 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -90,6 +90,27 @@ def observe(world: World, reads: Sequence[ToolCall]) -> list[tuple[str, Any]]:
         outs.append((paginate(out.text, page), out.data))
         fork.advance(spec.cost_s)
     return outs
+
+
+def checked(question: str, facts: Iterable[Any], decoys: Iterable[Any],
+            reads: Sequence[ToolCall], outs: Sequence[tuple[str, Any]],
+            most: int | None = None) -> Draft:
+    """The draft of a task whose reads printed ``outs`` (see ``observe``): every fact must be
+    printed (else ``ValueError``: the template does not fit this world); the decoys kept
+    (at most ``most``) are distinct, printed, not named by an answer giving the facts alone
+    and naming no fact themselves, and at least one must be left."""
+    facts = tuple(dict.fromkeys(str(f) for f in facts))
+    text = "\n".join(t for t, _ in outs)
+    missing = [f for f in facts if not names(text, f)]
+    if missing or not facts:
+        raise ValueError(f"the reads do not print {missing} for: {question}")
+    told = " ".join(facts)
+    kept = tuple(dict.fromkeys(
+        str(d) for d in decoys if d is not None and str(d) and names(text, str(d))
+        and not names(told, str(d)) and not any(names(str(d), f) for f in facts)))
+    if not kept:
+        raise ValueError(f"no decoy printed by the reads for: {question}")
+    return Draft(question, facts, kept[:most], tuple(reads))
 
 
 def look_alikes(items: Sequence[str], facts: Sequence[str], n: int = 2) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ templates.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -24,30 +24,13 @@ from ...world.world import World
 from ..fact_tasks import names as named
 from ..spec import FaultSpec, Scenario
 from . import Draft, observe, template
+from . import checked as finish
 
 FRAME = re.compile(r"[\w./$]+\.(?:py|go|java|rb|js|ts):\d+")
 NOISE_FRAMES = frozenset(frame for _, frame in NOISE_ERRORS.values())
 
 
 # -- shared helpers --------------------------------------------------------------------------
-def finish(question: str, facts: Iterable[str], decoys: Iterable[Any],
-           reads: Sequence[ToolCall], outs: Sequence[tuple[str, Any]]) -> Draft:
-    """The draft, keeping the decoys the reads print that the facts do not name; raises when
-    a fact is not printed or no decoy is left (the template then does not fit this world)."""
-    facts = tuple(dict.fromkeys(str(f) for f in facts))
-    text = "\n".join(t for t, _ in outs)
-    joined = " ".join(facts)
-    missing = [f for f in facts if not named(text, f)]
-    if missing or not facts:
-        raise ValueError(f"facts not printed by the reads: {missing}")
-    kept = tuple(dict.fromkeys(
-        str(d) for d in decoys if d is not None and str(d) and named(text, str(d))
-        and not named(joined, str(d)) and not any(named(str(d), f) for f in facts)))
-    if not kept:
-        raise ValueError("no decoy printed by the reads")
-    return Draft(question, facts, kept, tuple(reads))
-
-
 def any_fault(*types: str) -> Callable[[Scenario], bool]:
     """``applies``: some fault of the scenario is one of ``types``."""
     wanted = frozenset(types)

@@ -14,9 +14,8 @@ from ...types import ToolCall
 from ...world.faults import FAULTS, Truth
 from ...world.telemetry import traces as tr
 from ...world.world import World
-from ..fact_tasks import names as named
 from ..spec import Scenario
-from . import Draft, observe, template
+from . import Draft, checked, observe, template
 
 APP = ("edge", "gateway", "service", "worker")
 
@@ -28,21 +27,8 @@ def read(world: World, tool: str, **args: Any) -> ToolOutput:
 
 def draft(world: World, question: str, facts: list[str], decoys: list[str],
           reads: list[ToolCall]) -> Draft:
-    """A draft whose facts the reads print and whose decoys are distinct tokens the reads
-    print too, none named by an answer that gives the facts alone; a task with a fact the
-    reads do not show, or no decoy left, is refused."""
-    seen = "\n".join(text for text, _ in observe(world, reads))
-    missing = [f for f in facts if not named(seen, f)]
-    if missing:
-        raise ValueError(f"the reads do not print {missing} for: {question}")
-    told = " ".join(facts)
-    kept: list[str] = []
-    for d in decoys:
-        if d and d not in kept and not named(told, d) and named(seen, d):
-            kept.append(d)
-    if not kept:
-        raise ValueError(f"no decoy survives for: {question}")
-    return Draft(question, tuple(facts), tuple(kept[:6]), tuple(reads))
+    """``checked`` on what the reads print in this world, at most six decoys."""
+    return checked(question, facts, decoys, reads, observe(world, reads), most=6)
 
 
 def subjects(world: World, truths: list[Truth]) -> list[str]:
@@ -263,12 +249,17 @@ def p99_now(world: World, scenario: Scenario, truths: list[Truth]) -> Draft:
         row = next(line.split() for line in text.splitlines()
                    if line.startswith("latency_p99_ms"))
         rows.append((svc, row[1:4]))  # now, 15 and 60 minutes ago, as printed
-    # prefer a service whose value prints plainly (not as 2.976e+04)
-    svc, values = next((r for r in rows if "e" not in r[1][0]), rows[0])
-    return draft(world,
-                 f"What is the p99 latency of {svc} right now, in ms, as its golden signals "
-                 f"show it?", values[:1], values[1:],
-                 [ToolCall("golden_signals", {"service": svc})])
+    # prefer a service whose value prints plainly (not as 2.976e+04) and whose earlier
+    # values are not read as it (``109.4`` names ``109``)
+    rows.sort(key=lambda r: "e" in r[1][0])
+    for svc, values in rows:
+        try:
+            return draft(world, f"What is the p99 latency of {svc} right now, in ms, as its "
+                         f"golden signals show it?", values[:1], values[1:],
+                         [ToolCall("golden_signals", {"service": svc})])
+        except ValueError:
+            continue
+    raise ValueError("no service's p99 now stands apart from its earlier values")
 
 
 @template("observability")
