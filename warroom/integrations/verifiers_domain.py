@@ -26,15 +26,19 @@ from typing import Any, cast
 
 import verifiers.v1 as vf
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import CallToolResult, TextContent, Tool
+from mcp.types import CallToolResult, Tool
 from pydantic import Field
 
 from warroom.agents.orch_base import subagent_prompt
 from warroom.env.domain import ANSWER, ANSWER_SCHEMA, DomainEpisode
-from warroom.integrations.verifiers_env import _annotations, _error, _jsonable, result_metrics
+from warroom.integrations.verifiers_env import (
+    _annotations,
+    _error,
+    result_metrics,
+    step_call,
+)
 from warroom.scenarios.fact_templates import open_task, task_refs
 from warroom.tools.slices import DOMAINS, READ_DOMAINS
-from warroom.types import ToolCall
 
 PLUGIN_ID = "warroom_domain_verifiers"
 
@@ -99,17 +103,9 @@ class DomainToolset(vf.Toolset[vf.ToolsetConfig, DomainTaskState]):
         if episode.done:
             return _error("the task is over: answer was already called or the step budget "
                           "ran out")
-        res = episode.step(ToolCall(name, arguments or {}))
-        obs = res.observation
-        self.state.steps = len(episode.trace)
-        self.state.closed = episode.done
+        out = step_call(episode, self.state, name, arguments)
         self.state.answered = episode.answer is not None
-        if episode.result is not None:
-            self.state.result = _jsonable(episode.result)
-        data = {"ok": obs.ok, "done": episode.done, "step": obs.step, "time": obs.time,
-                "data": _jsonable(obs.data)}
-        return CallToolResult(content=[TextContent(type="text", text=obs.text)],
-                              structured_content=data, is_error=not obs.ok)
+        return out
 
 
 class DomainTask(vf.Task[DomainTaskData, DomainTaskState]):

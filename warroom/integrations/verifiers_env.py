@@ -91,16 +91,23 @@ class IncidentToolset(vf.Toolset[vf.ToolsetConfig, IncidentState]):
         if episode.done:
             return _error("the incident is closed: submit_report was already called or "
                           "the step budget ran out")
-        res = episode.step(ToolCall(name, arguments or {}))
-        obs = res.observation
-        self.state.steps = len(episode.trace)
-        self.state.closed = episode.done
-        if episode.result is not None:
-            self.state.result = _jsonable(episode.result)
-        data = {"ok": obs.ok, "done": episode.done, "step": obs.step, "time": obs.time,
-                "data": _jsonable(obs.data)}
-        return CallToolResult(content=[TextContent(type="text", text=obs.text)],
-                              structured_content=data, is_error=not obs.ok)
+        return step_call(episode, self.state, name, arguments)
+
+
+def step_call(episode: Any, state: Any, name: str, arguments: dict[str, Any] | None
+              ) -> CallToolResult:
+    """Play one tool call on an incident or domain episode, keep its progress in the
+    rollout ``state`` (steps, closed, the result once graded) and answer as MCP does."""
+    res = episode.step(ToolCall(name, arguments or {}))
+    obs = res.observation
+    state.steps = len(episode.trace)
+    state.closed = episode.done
+    if episode.result is not None:
+        state.result = _jsonable(episode.result)
+    data = {"ok": obs.ok, "done": episode.done, "step": obs.step, "time": obs.time,
+            "data": _jsonable(obs.data)}
+    return CallToolResult(content=[TextContent(type="text", text=obs.text)],
+                          structured_content=data, is_error=not obs.ok)
 
 
 class IncidentTask(vf.Task[IncidentData, IncidentState]):
