@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -40,7 +41,6 @@ from gymnasium import spaces
 import warroom
 
 from ..env.domain import DomainEpisode
-from ..env.episode import Episode
 from ..scenarios import generate
 from ..scenarios.fact_templates import open_task, task_refs
 from ..tools.slices import READ_DOMAINS
@@ -74,43 +74,59 @@ def _parse(action: Any) -> Any:
     return action
 
 
-def _play(episode: Any, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
-    """One text-face step of an incident or domain episode: (text, reward, terminated,
-    truncated, info), the grade in ``info["result"]`` once it ends."""
-    res = episode.step(_parse(action))
-    obs = res.observation
-    info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
-            "time": obs.time, "step": obs.step}
-    if res.done or res.truncated:
-        info["result"] = res.info.get("result")
-    return _fit(obs.text), float(res.reward), bool(res.done), bool(res.truncated), info
-
-
-class IncidentEnv(gym.Env[str, str]):
-    """One incident per episode; see the module docstring for the contract."""
+class _TextEnv(gym.Env[str, str]):
+    """What the text faces share: the spaces, ``render``, a pool to draw episodes from and a
+    step that plays the open episode (``info["result"]`` holds the grade once it ends)."""
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, scenario: str | None = None, split: str = "train",
-                 max_steps: int | None = None, render_mode: str | None = None) -> None:
+    def __init__(self, render_mode: str | None) -> None:
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.scenario = scenario
-        self.split = split
-        self.max_steps = max_steps
         self.render_mode = render_mode
         self.observation_space = spaces.Text(MAX_OBS_CHARS, min_length=1, charset=OBS_CHARSET)
         self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=ACTION_CHARSET)
-        self.episode: Episode | None = None
+        self.episode: Any = None
         self._last = ""
         self._pool: list[str] | None = None
 
-    def _draw_scenario(self) -> str:
+    def _draw(self, ids: Callable[[], list[str]], empty: str) -> str:
+        """One id of the pool (built on first use by ``ids``), drawn with the env's RNG."""
         if self._pool is None:
-            self._pool = [s.id for s in generate(split=self.split)]
+            self._pool = ids()
             if not self._pool:
-                raise ValueError(f"split {self.split!r} has no scenarios")
+                raise ValueError(empty)
         return self._pool[int(self.np_random.integers(len(self._pool)))]
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.episode is None:
+            raise RuntimeError("call reset() before step()")
+        res = self.episode.step(_parse(action))
+        obs = res.observation
+        self._last = _fit(obs.text)
+        info = {"tool": obs.tool, "ok": obs.ok, "error": obs.error, "data": obs.data,
+                "time": obs.time, "step": obs.step}
+        if res.done or res.truncated:
+            info["result"] = res.info.get("result")
+        return self._last, float(res.reward), bool(res.done), bool(res.truncated), info
+
+    def render(self) -> str | None:
+        return self._last if self.render_mode == "ansi" else None
+
+
+class IncidentEnv(_TextEnv):
+    """One incident per episode; see the module docstring for the contract."""
+
+    def __init__(self, scenario: str | None = None, split: str = "train",
+                 max_steps: int | None = None, render_mode: str | None = None) -> None:
+        super().__init__(render_mode)
+        self.scenario = scenario
+        self.split = split
+        self.max_steps = max_steps
+
+    def _draw_scenario(self) -> str:
+        return self._draw(lambda: [s.id for s in generate(split=self.split)],
+                          f"split {self.split!r} has no scenarios")
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[str, dict[str, Any]]:
@@ -133,18 +149,8 @@ class IncidentEnv(gym.Env[str, str]):
                 "tools": self.episode.tools}
         return self._last, info
 
-    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        if self.episode is None:
-            raise RuntimeError("call reset() before step()")
-        out = _play(self.episode, action)
-        self._last = out[0]
-        return out
 
-    def render(self) -> str | None:
-        return self._last if self.render_mode == "ansi" else None
-
-
-class DomainEnv(gym.Env[str, str]):
+class DomainEnv(_TextEnv):
     """One domain subagent's fact task per episode (``warroom/Domain-v0``).
 
         >>> env = gym.make("warroom/Domain-v0", domain="errors", split="train")
@@ -165,30 +171,19 @@ class DomainEnv(gym.Env[str, str]):
     question, the domain and ``tools`` (OpenAI schemas).
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
-
     def __init__(self, domain: str = "errors", split: str = "train", task: str | None = None,
                  render_mode: str | None = None) -> None:
         if domain not in READ_DOMAINS:
             raise ValueError(f"domain must be one of {', '.join(READ_DOMAINS)}, got {domain!r}")
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        super().__init__(render_mode)
         self.domain = domain
         self.split = split
         self.task = task
-        self.render_mode = render_mode
-        self.observation_space = spaces.Text(MAX_OBS_CHARS, min_length=1, charset=OBS_CHARSET)
-        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=1, charset=ACTION_CHARSET)
-        self.episode: DomainEpisode | None = None
-        self._last = ""
-        self._pool: list[str] | None = None
 
     def _draw_task(self) -> str:
-        if self._pool is None:
-            self._pool = [r["id"] for r in task_refs(domain=self.domain, split=self.split)]
-            if not self._pool:
-                raise ValueError(f"no {self.domain} fact tasks in split {self.split!r}")
-        return self._pool[int(self.np_random.integers(len(self._pool)))]
+        return self._draw(lambda: [r["id"] for r in task_refs(domain=self.domain,
+                                                                 split=self.split)],
+                          f"no {self.domain} fact tasks in split {self.split!r}")
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[str, dict[str, Any]]:
@@ -210,16 +205,6 @@ class DomainEnv(gym.Env[str, str]):
                 "domain": self.domain, "data": obs.data, "time": obs.time, "step": 0,
                 "step_budget": self.episode.step_budget, "tools": self.episode.tools}
         return self._last, info
-
-    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
-        if self.episode is None:
-            raise RuntimeError("call reset() before step()")
-        out = _play(self.episode, action)
-        self._last = out[0]
-        return out
-
-    def render(self) -> str | None:
-        return self._last if self.render_mode == "ansi" else None
 
 
 def register_envs() -> None:
